@@ -51,6 +51,7 @@ all:
 -include scheduler/scheduler.mk
 -include guest-agent/agent.mk
 -include control/control.mk
+-include control/libvirt/libvirt.mk
 -include bench/bench.mk
 -include tests/tests.mk
 
