@@ -48,6 +48,9 @@ all:
 
 -include vmm/vmm.mk
 -include vgpu/vgpu.mk
+-include vgpu/cuda.mk
+-include vgpu/ivshmem/ivshmem.mk
+-include images/images.mk
 -include scheduler/scheduler.mk
 -include guest-agent/agent.mk
 -include control/control.mk
