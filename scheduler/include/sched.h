@@ -16,9 +16,15 @@
  *      smallest virtual time runs.  A tenant that becomes busy starts at
  *      max(own vtime, class vtime - max_lag), so idleness banks at most
  *      max_lag_ns of credit.
- *   Tenants over their hard cap (cap_permille over the cap window) are
- *   skipped until their budget refills.  Otherwise the policy is
- *   work-conserving: whenever some tenant is busy, someone is picked.
+ *   Tenants over their hard cap are skipped until their budget refills.
+ *   Otherwise the policy is work-conserving: whenever some tenant is busy,
+ *   someone is picked.
+ *
+ * Caps and minimums are token buckets one slice deep, refilled at
+ * cap_permille (min_permille) per mille of wall time; the minimum's bucket
+ * fills only while the tenant is busy.  So over any interval T a capped
+ * tenant runs at most cap*T + one slice + one chunk, and a busy tenant with
+ * a minimum gets at least min*T - one slice, whatever the classes.
  *
  * A picked tenant keeps the device for up to one slice (slice_ns of charged
  * time) unless a tenant that must go first becomes busy; the server runs
@@ -53,14 +59,13 @@ enum sched_class {
 struct sched_params {
 	enum sched_class cls;
 	uint32_t weight;       /* SCHED_WEIGHT_MIN..SCHED_WEIGHT_MAX */
-	uint32_t min_permille; /* guaranteed share while busy; 0 = none */
-	uint32_t cap_permille; /* hard cap over the cap window; 0 = none */
+	uint32_t min_permille; /* guaranteed share while busy, 0..1000; 0 = none */
+	uint32_t cap_permille; /* hard cap, 1..1000; 0 = none */
 };
 
 struct sched_config {
 	uint64_t slice_ns;      /* 0 = SCHED_SLICE_NS_DEFAULT; else MIN..MAX */
 	uint64_t max_lag_ns;    /* credit an idle tenant may bank; 0 = slice_ns */
-	uint64_t cap_window_ns; /* window caps/minimums are measured over; 0 = 100 ms */
 };
 
 /* Fills params with the defaults: NORMAL, SCHED_WEIGHT_DEFAULT, no min/cap. */
@@ -147,7 +152,8 @@ int sched_command_done(struct sched *s, uint32_t id, uint64_t queue_wait_ns);
 int sched_tenant_stats(const struct sched *s, uint32_t id, struct sched_stats *out);
 /* Upper bound (exclusive) of bucket i in ns; UINT64_MAX for the last. */
 uint64_t sched_wait_bucket_upper_ns(unsigned i);
-/* q-quantile (0..1) of the queue-wait histogram, as a bucket's upper bound. */
+/* q-quantile (0..1) of the queue-wait histogram, as the upper bound of the
+ * bucket it falls in (the last, open bucket: its lower bound); 0 if empty. */
 uint64_t sched_stats_wait_quantile_ns(const struct sched_stats *st, double q);
 
 #endif

@@ -1,0 +1,19 @@
+# scheduler/: the slicing policy (libaivisor-sched), CPU cgroups, admission.
+# Other parts link $(SCHED_LIB) (host objects) or list $(SCHED_SRCS) in
+# their own flavour (e.g. $(SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)).
+SCHED_SRCS := scheduler/sched.c scheduler/sched_params.c scheduler/sched_stats.c
+SCHED_LIB  := $(BUILD)/lib/libaivisor-sched.a
+
+$(SCHED_LIB): $(SCHED_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+all: $(SCHED_LIB)
+
+SCHED_SAN_OBJS := $(SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
+SCHED_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_sched_*.c))
+UNIT_TESTS += $(SCHED_UNIT_TESTS)
+
+$(SCHED_UNIT_TESTS): $(BUILD)/test/%: $(BUILD)/obj-san/tests/unit/%.o $(SCHED_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
