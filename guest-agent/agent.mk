@@ -1,0 +1,34 @@
+# guest-agent/: the engine library and aivisor-agent, the program tenants
+# run (a static musl ELF that also runs on the host as a process tenant).
+ENGINE_DATA_SRCS := guest-agent/engine/error.c guest-agent/engine/rng.c \
+	guest-agent/engine/csv.c guest-agent/engine/dataset.c \
+	guest-agent/engine/scale.c guest-agent/engine/arch.c \
+	guest-agent/engine/crc32.c guest-agent/engine/params.c \
+	guest-agent/engine/model_file.c
+ENGINE_VGPU_SRCS := guest-agent/engine/model.c guest-agent/engine/init.c \
+	guest-agent/engine/workspace.c guest-agent/engine/device_data.c \
+	guest-agent/engine/dense.c guest-agent/engine/loss.c \
+	guest-agent/engine/optimizer.c guest-agent/engine/evaluate.c \
+	guest-agent/engine/fit.c guest-agent/engine/quantize.c
+ENGINE_SRCS := $(ENGINE_DATA_SRCS) $(ENGINE_VGPU_SRCS)
+
+# engine/ holds internal headers the engine's files share.
+$(BUILD)/obj/guest-agent/engine/%.o $(BUILD)/obj-san/guest-agent/engine/%.o \
+$(BUILD)/obj-musl/guest-agent/engine/%.o $(BUILD)/obj-fuzz/guest-agent/engine/%.o: \
+	INCLUDES += -Iguest-agent/engine
+
+# Unit tests that need no vGPU.
+ENGINE_DATA_TESTS := data arch model_file
+UNIT_TESTS += $(ENGINE_DATA_TESTS:%=$(BUILD)/test/test_engine_%)
+$(ENGINE_DATA_TESTS:%=$(BUILD)/test/test_engine_%): $(BUILD)/test/test_engine_%: \
+		$(BUILD)/obj-san/tests/unit/test_engine_%.o $(ENGINE_DATA_SRCS:%.c=$(BUILD)/obj-san/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka -lm
+
+# Fuzz targets for the two file formats the agent reads.
+ENGINE_FUZZ := engine_csv engine_model
+FUZZERS += $(ENGINE_FUZZ:%=$(BUILD)/fuzz/%)
+$(ENGINE_FUZZ:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_%.o \
+		$(ENGINE_DATA_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ -lm

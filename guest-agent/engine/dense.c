@@ -1,0 +1,104 @@
+/*
+ * dense.c - the Dense layer as vGPU commands.
+ *
+ * Forward (float):  z = x W + b      GEMM, BIAS_ADD; a = f(z) ACT_FWD
+ * Forward (int8):   x8 = quantize(x); z = sx*sw * x8 W8 + b   QUANTIZE_I8,
+ *                   GEMM_I8 (bias fused); a = f(z)
+ * Backward:         dW = x^T dz       GEMM (A transposed)
+ *                   db = sum_rows dz  BIAS_GRAD
+ *                   da_prev = dz W^T  GEMM (B transposed)
+ *                   dz_prev = da_prev * f'(a_prev)  ACT_BWD
+ * W is stored in x out, row-major, so x W needs no transpose.
+ */
+#include "model_internal.h"
+
+static unsigned vgpu_act(enum eng_act act)
+{
+	switch (act) {
+	case ENG_ACT_RELU:
+		return VGPU_ACT_RELU;
+	case ENG_ACT_SIGMOID:
+		return VGPU_ACT_SIGMOID;
+	case ENG_ACT_TANH:
+		return VGPU_ACT_TANH;
+	default:
+		return 0; /* linear; softmax is fused into the loss */
+	}
+}
+
+static int forward_f32(struct eng_model *m, uint32_t l, uint64_t in, uint32_t rows)
+{
+	const struct eng_dense *d = &m->arch.layer[l];
+	uint64_t w = m->params + eng_arch_weight_offset(&m->arch, l) * 4;
+	uint64_t b = m->params + eng_arch_bias_offset(&m->arch, l) * 4;
+	int rc;
+
+	rc = vgpu_gemm(m->g, 0, rows, d->out, d->in, 1.0f, in, d->in, w, d->out,
+		       0.0f, m->ws.z[l], d->out);
+	return rc ? rc : vgpu_bias_add(m->g, m->ws.z[l], b, rows, d->out);
+}
+
+static int forward_i8(struct eng_model *m, uint32_t l, uint64_t in, uint32_t rows)
+{
+	const struct eng_dense *d = &m->arch.layer[l];
+	uint64_t w8 = m->q + eng_params_q_offset(&m->arch, l);
+	uint64_t b = m->qbias + eng_params_col_offset(&m->arch, l) * 4;
+	uint64_t pair = m->qpairs + (uint64_t)l * 8;
+	int rc;
+
+	rc = vgpu_quantize_i8(m->g, in, m->ws.x8, pair, (uint64_t)rows * d->in);
+	return rc ? rc : vgpu_gemm_i8(m->g, 0, rows, d->out, d->in, m->ws.x8, w8, pair,
+				      b, m->ws.z[l]);
+}
+
+int eng_encode_forward(struct eng_model *m, uint64_t input, uint32_t rows)
+{
+	uint64_t in = input;
+
+	for (uint32_t l = 0; l < m->arch.n_layers; l++) {
+		const struct eng_dense *d = &m->arch.layer[l];
+		unsigned act = vgpu_act(d->act);
+		int rc = m->kind == ENG_PARAMS_I8 ? forward_i8(m, l, in, rows) :
+						    forward_f32(m, l, in, rows);
+
+		if (rc == 0 && act)
+			rc = vgpu_act_fwd(m->g, act, m->ws.z[l], m->ws.a[l],
+					  (uint64_t)rows * d->out);
+		if (rc)
+			return rc;
+		in = m->ws.a[l];
+	}
+	return 0;
+}
+
+int eng_encode_backward(struct eng_model *m, uint64_t input, uint32_t rows)
+{
+	for (uint32_t l = m->arch.n_layers; l-- > 0;) {
+		const struct eng_dense *d = &m->arch.layer[l];
+		uint64_t in = l ? m->ws.a[l - 1] : input;
+		uint64_t w = m->params + eng_arch_weight_offset(&m->arch, l) * 4;
+		uint64_t dw = m->grads + eng_arch_weight_offset(&m->arch, l) * 4;
+		uint64_t db = m->grads + eng_arch_bias_offset(&m->arch, l) * 4;
+		int rc;
+
+		rc = vgpu_gemm(m->g, VGPU_GEMM_TRANS_A, d->in, d->out, rows, 1.0f,
+			       in, d->in, m->ws.dz[l], d->out, 0.0f, dw, d->out);
+		if (rc == 0)
+			rc = vgpu_bias_grad(m->g, m->ws.dz[l], db, rows, d->out, 0.0f);
+		if (rc || l == 0)
+			return rc;
+		const struct eng_dense *p = &m->arch.layer[l - 1];
+		unsigned act = vgpu_act(p->act);
+		/* Without an activation da is dz: write the product there. */
+		uint64_t da = act ? m->ws.da[l - 1] : m->ws.dz[l - 1];
+
+		rc = vgpu_gemm(m->g, VGPU_GEMM_TRANS_B, rows, d->in, d->out, 1.0f,
+			       m->ws.dz[l], d->out, w, d->out, 0.0f, da, d->in);
+		if (rc == 0 && act)
+			rc = vgpu_act_bwd(m->g, act, m->ws.a[l - 1], da, m->ws.dz[l - 1],
+					  (uint64_t)rows * p->out);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
