@@ -30,7 +30,7 @@
 #define TENANT_CPU_WEIGHT_MIN   1
 #define TENANT_CPU_WEIGHT_MAX   10000     /* cgroup v2 cpu.weight range */
 #define TENANT_VGPU_WEIGHT_MIN  1
-#define TENANT_VGPU_WEIGHT_MAX  1000
+#define TENANT_VGPU_WEIGHT_MAX  10000     /* = the vGPU server's range */
 #define TENANT_VGPU_MEMORY_MIB_MAX (256 * 1024)
 #define TENANT_MAX_RESTARTS_MAX 1000
 
@@ -65,7 +65,7 @@ struct tenant_def {
 	char cpu_pinning[TENANT_CPULIST_MAX]; /* cpulist, "" = not pinned */
 
 	enum tenant_priority vgpu_priority;
-	unsigned vgpu_weight;              /* 1..1000 (default 1) */
+	unsigned vgpu_weight;              /* 1..10000 (default 100, as the vGPU server) */
 	uint64_t vgpu_memory_mib;          /* 0 = no vGPU attached */
 
 	char program[TENANT_PATH_MAX];     /* host path of the static ELF to run */
@@ -78,11 +78,11 @@ struct tenant_def {
 	enum tenant_restart restart;
 	unsigned max_restarts;             /* 0 = unlimited (for on-failure/always) */
 
-	char console_log[TENANT_PATH_MAX]; /* "" = <state-dir>/<name>.log */
+	char console_log[TENANT_PATH_MAX]; /* "" = <state-dir>/logs/<name>.log */
 };
 
-/* Defaults: 1 vCPU, 256 MiB, cpu weight 100, normal priority, vGPU weight 1,
- * no vGPU memory, restart no. Name and program left empty. */
+/* Defaults: 1 vCPU, 256 MiB, cpu weight 100, normal priority, vGPU weight
+ * 100, no vGPU memory, restart no. Name and program left empty. */
 void tenant_def_init(struct tenant_def *def);
 
 /*
