@@ -1,0 +1,141 @@
+/*
+ * test_vgpu_cuda_select.c - backend choice (auto/cuda/openblas) over
+ * synthetic probes and over the real CUDA runtime of this host, and the
+ * mapping of CUDA/cuBLAS/kernel failures onto tenant errors.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../vgpu/backend/cuda_errmap.h"
+#include "../../vgpu/backend/cuda_kernels.h"
+#include "../../vgpu/backend/cuda_select.h"
+
+static struct cuda_probe gpu_probe(void)
+{
+	struct cuda_probe p = { .usable = 1, .device_count = 1, .cc_major = 9, .cc_minor = 0,
+				.mem_total = 80ull << 30 };
+	strcpy(p.name, "Test GPU");
+	return p;
+}
+
+static struct cuda_probe no_gpu_probe(void)
+{
+	struct cuda_probe p = { 0 };
+	strcpy(p.why, "no CUDA device: CUDA driver version is insufficient");
+	return p;
+}
+
+static void test_auto(void **state)
+{
+	(void)state;
+	enum vgpu_backend_kind k = VGPU_BACKEND_CUDA;
+	char why[200];
+	struct cuda_probe p = no_gpu_probe();
+	assert_int_equal(cuda_select_backend(NULL, &p, &k, why, sizeof why), 0);
+	assert_int_equal(k, VGPU_BACKEND_OPENBLAS);
+	assert_non_null(strstr(why, "no CUDA device: CUDA driver version is insufficient"));
+	assert_non_null(strstr(why, "openblas"));
+	assert_int_equal(cuda_select_backend("auto", &p, &k, why, sizeof why), 0);
+	assert_int_equal(k, VGPU_BACKEND_OPENBLAS);
+
+	p = gpu_probe();
+	assert_int_equal(cuda_select_backend("auto", &p, &k, why, sizeof why), 0);
+	assert_int_equal(k, VGPU_BACKEND_CUDA);
+	assert_non_null(strstr(why, "Test GPU"));
+	assert_non_null(strstr(why, "sm_90"));
+}
+
+static void test_explicit(void **state)
+{
+	(void)state;
+	enum vgpu_backend_kind k = VGPU_BACKEND_OPENBLAS;
+	char why[200];
+	struct cuda_probe none = no_gpu_probe(), gpu = gpu_probe();
+	assert_int_equal(cuda_select_backend("cuda", &none, &k, why, sizeof why), -ENODEV);
+	assert_non_null(strstr(why, "backend cuda requested but no CUDA device"));
+	assert_int_equal(cuda_select_backend("cuda", &gpu, &k, why, sizeof why), 0);
+	assert_int_equal(k, VGPU_BACKEND_CUDA);
+	assert_int_equal(cuda_select_backend("openblas", &gpu, &k, why, sizeof why), 0);
+	assert_int_equal(k, VGPU_BACKEND_OPENBLAS);
+	assert_int_equal(cuda_select_backend("tpu", &gpu, &k, why, sizeof why), -EINVAL);
+	assert_non_null(strstr(why, "unknown backend 'tpu'"));
+	assert_string_equal(vgpu_backend_name(VGPU_BACKEND_CUDA), "cuda");
+	assert_string_equal(vgpu_backend_name(VGPU_BACKEND_OPENBLAS), "openblas");
+	/* A tiny buffer truncates, never overflows. */
+	char small[8];
+	assert_int_equal(cuda_select_backend("cuda", &none, &k, small, sizeof small), -ENODEV);
+	assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+/* The real runtime: whatever this host has, the probe and the choice agree,
+ * and without a GPU `auto` says why it fell back. */
+static void test_real_probe(void **state)
+{
+	(void)state;
+	struct cuda_probe p;
+	cuda_probe_device(&p);
+	enum vgpu_backend_kind k;
+	char why[200];
+	assert_int_equal(cuda_select_backend("auto", &p, &k, why, sizeof why), 0);
+	printf("# this host: %s\n", why);
+	if (p.usable) {
+		assert_int_equal(k, VGPU_BACKEND_CUDA);
+		assert_true(p.device_count > 0 && p.cc_major >= CUDA_MIN_CC_MAJOR);
+		assert_true(p.mem_total > 0);
+	} else {
+		assert_int_equal(k, VGPU_BACKEND_OPENBLAS);
+		assert_int_equal(strncmp(p.why, "no CUDA device: ", 16), 0);
+		assert_true(strlen(p.why) > 16);
+		assert_int_equal(cuda_select_backend("cuda", &p, &k, why, sizeof why), -ENODEV);
+	}
+}
+
+static void test_errmap(void **state)
+{
+	(void)state;
+	struct cuda_fault f = cuda_errmap_runtime(cudaSuccess);
+	assert_int_equal(f.code, VGPU_OK);
+	assert_int_equal(f.damage, CUDA_DAMAGE_NONE);
+	f = cuda_errmap_runtime(cudaErrorMemoryAllocation);
+	assert_int_equal(f.code, VGPU_E_BACKEND);
+	assert_int_equal(f.damage, CUDA_DAMAGE_NONE);
+	f = cuda_errmap_runtime(cudaErrorIllegalAddress);
+	assert_int_equal(f.damage, CUDA_DAMAGE_DEVICE);
+	f = cuda_errmap_runtime(cudaErrorLaunchFailure);
+	assert_int_equal(f.damage, CUDA_DAMAGE_DEVICE);
+	f = cuda_errmap_runtime(cudaErrorInvalidResourceHandle);
+	assert_int_equal(f.code, VGPU_E_BACKEND);
+	assert_int_equal(f.damage, CUDA_DAMAGE_TENANT);
+
+	f = cuda_errmap_cublas(CUBLAS_STATUS_SUCCESS);
+	assert_int_equal(f.code, VGPU_OK);
+	f = cuda_errmap_cublas(CUBLAS_STATUS_INVALID_VALUE);
+	assert_int_equal(f.code, VGPU_E_ARG);
+	assert_int_equal(f.damage, CUDA_DAMAGE_NONE);
+	f = cuda_errmap_cublas(CUBLAS_STATUS_EXECUTION_FAILED);
+	assert_int_equal(f.damage, CUDA_DAMAGE_TENANT);
+
+	assert_int_equal(cuda_errmap_kernel(CUDA_KERNELS_OK).code, VGPU_OK);
+	assert_int_equal(cuda_errmap_kernel(CUDA_KERNELS_EBADINDEX).code, VGPU_E_INDEX);
+	assert_int_equal(cuda_errmap_kernel(CUDA_KERNELS_EBADARG).code, VGPU_E_ARG);
+	assert_int_equal(cuda_errmap_kernel(CUDA_KERNELS_ENONFINITE).code, VGPU_E_NONFINITE);
+	f = cuda_errmap_kernel(12345);
+	assert_int_equal(f.code, VGPU_E_BACKEND);
+	assert_int_equal(f.damage, CUDA_DAMAGE_TENANT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auto),
+		cmocka_unit_test(test_explicit),
+		cmocka_unit_test(test_real_probe),
+		cmocka_unit_test(test_errmap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
