@@ -1,0 +1,40 @@
+# vgpu/ivshmem/: the vGPU for QEMU guests over ivshmem (docs/QEMU.md).
+#
+#   build/bin/aivisor-ivshmem    host bridge: one per QEMU tenant, serves
+#                                QEMU's ivshmem-doorbell protocol
+#   build/guest/ivshmem-probe    static guest tool: raw-ring sgemm and
+#                                hostile-guest checks from inside the VM
+#   IVSHMEM_CLIENT_SRCS          the guest-side transport (client_ivshmem.c),
+#                                for libvgpu's ivshmem: spec
+#   IVSHMEM_BRIDGE_SRCS          the bridge as a library (daemon, tests)
+
+IVSHMEM_CLIENT_SRCS := vgpu/ivshmem/client_ivshmem.c
+IVSHMEM_BRIDGE_SRCS := vgpu/ivshmem/bridge.c vgpu/ivshmem/ivshmem_proto.c \
+	$(filter vgpu/host/%,$(VGPU_CLIENT_SRCS))
+
+BINS   += $(BUILD)/bin/aivisor-ivshmem
+GUESTS += $(BUILD)/guest/ivshmem-probe
+
+$(BUILD)/bin/aivisor-ivshmem: $(BUILD)/obj/vgpu/ivshmem/main.o \
+		$(IVSHMEM_BRIDGE_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/guest/ivshmem-probe: $(BUILD)/obj-musl/vgpu/ivshmem/guest_probe.o \
+		$(IVSHMEM_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# Unit tests (cmocka, sanitized).
+IVSHMEM_TESTS := $(BUILD)/test/test_ivshmem_proto $(BUILD)/test/test_ivshmem_client
+UNIT_TESTS += $(IVSHMEM_TESTS)
+
+$(BUILD)/test/test_ivshmem_proto: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivshmem_proto.o \
+		$(BUILD)/obj-san/vgpu/ivshmem/ivshmem_proto.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/test/test_ivshmem_client: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivshmem_client.o \
+		$(IVSHMEM_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
