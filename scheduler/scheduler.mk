@@ -1,7 +1,9 @@
 # scheduler/: the slicing policy (libaivisor-sched), CPU cgroups, admission.
 # Other parts link $(SCHED_LIB) (host objects) or list $(SCHED_SRCS) in
 # their own flavour (e.g. $(SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)).
-SCHED_SRCS := scheduler/sched.c scheduler/sched_params.c scheduler/sched_stats.c
+SCHED_SRCS := scheduler/sched.c scheduler/sched_params.c scheduler/sched_stats.c \
+	scheduler/cgroup_cpu.c scheduler/cgroup_cpu_detect.c scheduler/cgroup_cpu_limits.c \
+	scheduler/admission.c
 SCHED_LIB  := $(BUILD)/lib/libaivisor-sched.a
 
 $(SCHED_LIB): $(SCHED_SRCS:%.c=$(BUILD)/obj/%.o)

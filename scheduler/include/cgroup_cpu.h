@@ -71,6 +71,9 @@ bool cgroup_cpu_limits_any(const struct cgroup_cpu_limits *lim);
 int cgroup_cpu_limits_parse(struct cgroup_cpu_limits *lim, const char *flag,
 			    const char *value, char *err, size_t err_len);
 
+/* Highest CPU in lim->cpus, or UINT32_MAX when not pinned (for admission). */
+uint32_t cgroup_cpu_limits_max_cpu(const struct cgroup_cpu_limits *lim);
+
 struct cgroup_cpu;
 
 /* Creates (or reuses) the group <root>/aivisor/<name> in each controller.
