@@ -12,11 +12,6 @@ ENGINE_VGPU_SRCS := guest-agent/engine/model.c guest-agent/engine/init.c \
 	guest-agent/engine/fit.c guest-agent/engine/quantize.c
 ENGINE_SRCS := $(ENGINE_DATA_SRCS) $(ENGINE_VGPU_SRCS)
 
-# engine/ holds internal headers the engine's files share.
-$(BUILD)/obj/guest-agent/engine/%.o $(BUILD)/obj-san/guest-agent/engine/%.o \
-$(BUILD)/obj-musl/guest-agent/engine/%.o $(BUILD)/obj-fuzz/guest-agent/engine/%.o: \
-	INCLUDES += -Iguest-agent/engine
-
 # Unit tests that need no vGPU.
 ENGINE_DATA_TESTS := data arch model_file
 UNIT_TESTS += $(ENGINE_DATA_TESTS:%=$(BUILD)/test/test_engine_%)
