@@ -19,3 +19,9 @@ UNIT_TESTS += $(SCHED_UNIT_TESTS)
 $(SCHED_UNIT_TESTS): $(BUILD)/test/%: $(BUILD)/obj-san/tests/unit/%.o $(SCHED_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+# aivisor-cpuslice: run a command in a CPU slice (tests, benches, host jobs).
+BINS += $(BUILD)/bin/aivisor-cpuslice
+$(BUILD)/bin/aivisor-cpuslice: $(BUILD)/obj/scheduler/cpuslice_main.o $(SCHED_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^

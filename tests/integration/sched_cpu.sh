@@ -1,0 +1,72 @@
+#!/bin/bash
+# CPU slicing on the real kernel: weights, caps, pinning through the host's
+# cgroups (v1 here, v2 where the unified hierarchy has the cpu controller).
+# Tenants are CPU-bound host processes run by aivisor-cpuslice; the same
+# cgroup code is what aivisor-vmm applies to its vCPU threads.
+source "$(dirname "$0")/../lib.sh"
+CS=$BIN/aivisor-cpuslice
+SPIN='while :; do :; done'
+tag=t$$
+
+if [ ! -x "$CS" ]; then
+	notok "sched_cpu: build/bin/aivisor-cpuslice exists" "run make first"
+	exit 0
+fi
+# A host without any cgroup cpu controller (or without the right to write
+# it) cannot slice CPU: that is a real missing prerequisite.
+probe=$("$CS" --name "${tag}probe" -- true 2>&1)
+if ! printf '%s' "$probe" | grep -q '^cpu_ns '; then
+	for n in weights_1_3 cap_30 pinning; do
+		skip "sched_cpu $n" "no writable cgroup cpu controller: $probe"
+	done
+	exit 0
+fi
+
+field() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" "$2"; }
+
+# Two CPU-bound tenants with CPU weights 1:3 on one core: 25/75 within 5 points.
+"$CS" --name "${tag}a" --cpus 0 --cpu-weight 100 --seconds 3 -- sh -c "$SPIN" > "$TMP/a" &
+"$CS" --name "${tag}b" --cpus 0 --cpu-weight 300 --seconds 3 -- sh -c "$SPIN" > "$TMP/b" &
+wait
+a=$(field cpu_ns "$TMP/a"); b=$(field cpu_ns "$TMP/b")
+if [ -n "$a" ] && [ -n "$b" ] && [ $((a + b)) -gt 0 ]; then
+	pa=$(( a * 1000 / (a + b) ))   # permille
+	if [ "$pa" -ge 200 ] && [ "$pa" -le 300 ]; then
+		ok "sched_cpu weights_1_3: shares $((pa / 10)).$((pa % 10))% / $(( (1000 - pa) / 10 )).$(( (1000 - pa) % 10 ))%"
+	else
+		notok "sched_cpu weights_1_3" "want 25/75 within 5 points, got a=$a b=$b ns ($pa permille)"
+	fi
+else
+	notok "sched_cpu weights_1_3" "no usage: $(cat "$TMP/a" "$TMP/b")"
+fi
+
+# A hard cap of 30% of one CPU holds a spinning tenant there (+- 5 points;
+# the first CFS period may run a little over).
+"$CS" --name "${tag}c" --cpu-cap 30 --seconds 2 -- sh -c "$SPIN" > "$TMP/c"
+c=$(field cpu_ns "$TMP/c"); w=$(field wall_ns "$TMP/c")
+if [ -n "$c" ] && [ -n "$w" ] && [ "$w" -gt 0 ]; then
+	pc=$(( c * 1000 / w ))
+	if [ "$pc" -ge 250 ] && [ "$pc" -le 350 ]; then
+		ok "sched_cpu cap_30: $((pc / 10)).$((pc % 10))% of one CPU"
+	else
+		notok "sched_cpu cap_30" "want 30% +- 5, got $pc permille ($c / $w ns)"
+	fi
+else
+	notok "sched_cpu cap_30" "no usage: $(cat "$TMP/c")"
+fi
+
+# Pinning: the tenant sees only the CPU it was given.
+expect_run "sched_cpu pinning" 0 'Cpus_allowed_list:[[:space:]]+0$' \
+	"$CS" --name "${tag}d" --cpus 0 -- grep Cpus_allowed_list /proc/self/status
+
+# Bad input is refused with a message naming what is wrong.
+expect_run "sched_cpu refuses bad weight" 2 'cpu-weight 0: want a number in 1..10000' \
+	"$CS" --name "${tag}e" --cpu-weight 0 -- true
+expect_run "sched_cpu refuses offline cpu" 2 'CPU 4095|want a CPU list' \
+	"$CS" --name "${tag}e" --cpus 4095 -- true
+expect_run "sched_cpu names the cgroup problem" 1 'cgroup.controllers does not list cpu' \
+	env AIVISOR_CGROUP_ROOT="$TMP" "$CS" --name "${tag}e" -- true
+
+# Nothing is left behind.
+left=$(ls -d /sys/fs/cgroup/*/aivisor/"$tag"* /sys/fs/cgroup/aivisor/"$tag"* 2>/dev/null)
+check "sched_cpu cleans up its cgroups" test -z "$left"
