@@ -35,6 +35,7 @@ struct tenant {
 struct sched {
 	uint64_t slice_ns;
 	uint64_t max_lag_ns;
+	uint64_t latency_chunk_ns;
 	struct tenant *t;
 	size_t n, alloc;
 	uint64_t class_vtime[SCHED_CLASS_COUNT]; /* monotonic per-class clock */
@@ -69,6 +70,8 @@ struct sched *sched_create(const struct sched_config *cfg)
 		return NULL;
 	s->slice_ns = cfg && cfg->slice_ns ? cfg->slice_ns : SCHED_SLICE_NS_DEFAULT;
 	s->max_lag_ns = cfg && cfg->max_lag_ns ? cfg->max_lag_ns : s->slice_ns;
+	s->latency_chunk_ns = cfg && cfg->latency_chunk_ns ? cfg->latency_chunk_ns
+							   : SCHED_LATENCY_CHUNK_NS_DEFAULT;
 	return s;
 }
 
@@ -82,6 +85,18 @@ void sched_destroy(struct sched *s)
 
 uint64_t sched_chunk_ns(const struct sched *s)
 {
+	return s->slice_ns;
+}
+
+uint64_t sched_chunk_ns_for(const struct sched *s, uint32_t running_id)
+{
+	const struct tenant *cur = find(s, running_id);
+
+	if (!cur)
+		return s->slice_ns;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].p.cls < cur->p.cls)
+			return s->latency_chunk_ns;
 	return s->slice_ns;
 }
 

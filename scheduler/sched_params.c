@@ -75,6 +75,13 @@ int sched_config_check(const struct sched_config *cfg, char *why, size_t why_len
 			  SCHED_SLICE_NS_MAX);
 		return -EINVAL;
 	}
+	if (cfg->latency_chunk_ns &&
+	    (cfg->latency_chunk_ns < SCHED_LATENCY_CHUNK_NS_MIN ||
+	     cfg->latency_chunk_ns > (cfg->slice_ns ? cfg->slice_ns : SCHED_SLICE_NS_DEFAULT))) {
+		sched_why(why, why_len, "latency chunk %llu ns is outside %llu ns..the slice",
+			  (unsigned long long)cfg->latency_chunk_ns, SCHED_LATENCY_CHUNK_NS_MIN);
+		return -EINVAL;
+	}
 	/* A lag beyond a few seconds would let an idle tenant monopolise the
 	 * device for that long after waking: refuse it rather than surprise. */
 	if (cfg->max_lag_ns > SCHED_MAX_LAG_LIMIT_NS) {

@@ -55,6 +55,8 @@ enum sched_class {
 #define SCHED_SLICE_NS_DEFAULT 2000000ull /* 2 ms, like NVIDIA vGPU */
 #define SCHED_SLICE_NS_MIN 500000ull      /* 0.5 ms */
 #define SCHED_SLICE_NS_MAX 30000000ull    /* 30 ms */
+#define SCHED_LATENCY_CHUNK_NS_DEFAULT 100000ull /* 100 us */
+#define SCHED_LATENCY_CHUNK_NS_MIN 10000ull      /* 10 us */
 
 struct sched_params {
 	enum sched_class cls;
@@ -66,6 +68,8 @@ struct sched_params {
 struct sched_config {
 	uint64_t slice_ns;      /* 0 = SCHED_SLICE_NS_DEFAULT; else MIN..MAX */
 	uint64_t max_lag_ns;    /* credit an idle tenant may bank; 0 = slice_ns */
+	uint64_t latency_chunk_ns; /* chunk under a higher class; 0 = 100 us,
+				      else SCHED_LATENCY_CHUNK_NS_MIN..slice */
 };
 
 /* Fills params with the defaults: NORMAL, SCHED_WEIGHT_DEFAULT, no min/cap. */
@@ -132,6 +136,15 @@ bool sched_should_yield(const struct sched *s, uint32_t running_id, uint64_t now
 
 /* How long one chunk of a long command may run: the slice length. */
 uint64_t sched_chunk_ns(const struct sched *s);
+
+/*
+ * The chunk bound for work of tenant running_id: the slice, or the shorter
+ * latency chunk (sched_config.latency_chunk_ns) while any tenant of a higher
+ * class is attached, busy or not, because a latency-sensitive request may
+ * arrive at any moment and waits for the chunk that is running.  Unknown
+ * ids get the slice.
+ */
+uint64_t sched_chunk_ns_for(const struct sched *s, uint32_t running_id);
 
 /* --- accounting --------------------------------------------------------- */
 

@@ -342,6 +342,33 @@ static void test_chunk_and_config(void **state)
 	s = sched_create(&cfg);
 	assert_int_equal(sched_chunk_ns(s), SCHED_SLICE_NS_MIN);
 	sched_destroy(s);
+	cfg.latency_chunk_ns = SCHED_SLICE_NS_MIN + 1;
+	assert_int_equal(sched_config_check(&cfg, why, sizeof why), -EINVAL);
+	cfg.latency_chunk_ns = SCHED_LATENCY_CHUNK_NS_MIN - 1;
+	assert_int_equal(sched_config_check(&cfg, why, sizeof why), -EINVAL);
+	assert_non_null(strstr(why, "latency chunk"));
+}
+
+static void test_latency_chunk(void **state)
+{
+	struct sim m;
+	(void)state;
+
+	sim_init(&m, NULL);
+	add(&m, 1, SCHED_CLASS_NORMAL, 100, 0, 0);
+	add(&m, 2, SCHED_CLASS_NORMAL, 100, 0, 0);
+	/* Alone in the top class: long commands run in slices. */
+	assert_int_equal(sched_chunk_ns_for(m.s, 1), 2 * MS);
+	assert_int_equal(sched_chunk_ns_for(m.s, 99), 2 * MS);
+	/* A high-priority tenant is attached (idle): lower classes run in
+	 * short chunks so its next request waits little; it runs in slices. */
+	add(&m, 3, SCHED_CLASS_HIGH, 100, 0, 0);
+	assert_int_equal(sched_tenant_busy(m.s, 3, false, m.now), 0);
+	assert_int_equal(sched_chunk_ns_for(m.s, 1), SCHED_LATENCY_CHUNK_NS_DEFAULT);
+	assert_int_equal(sched_chunk_ns_for(m.s, 3), 2 * MS);
+	assert_int_equal(sched_tenant_remove(m.s, 3), 0);
+	assert_int_equal(sched_chunk_ns_for(m.s, 2), 2 * MS);
+	sched_destroy(m.s);
 }
 
 static void test_params_refused(void **state)
@@ -432,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_minimum),
 		cmocka_unit_test(test_chunk_and_config),
+		cmocka_unit_test(test_latency_chunk),
 		cmocka_unit_test(test_params_refused),
 		cmocka_unit_test(test_wait_histogram),
 	};
