@@ -1,0 +1,38 @@
+/*
+ * vm.h - one microVM: its configuration, KVM objects, guest state and the
+ * run phase.  main.c fills the configuration and does the set-up phase;
+ * vcpu.c runs it.  Seccomp (a later issue) goes between the two phases.
+ */
+#ifndef AIVISOR_VM_H
+#define AIVISOR_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvm_x86_64.h"
+#include "vmm_guest.h"
+
+#define VM_MAX_VCPUS 64
+
+struct vm {
+	struct kvm_vm kvm;
+	struct kvm_vcpu vcpus[VM_MAX_VCPUS];
+	pthread_t threads[VM_MAX_VCPUS];
+	unsigned nr_vcpus;
+	struct guest guest;
+	int syscall_cpl;        /* CPL the syscall stub runs at: -1 until first seen */
+	atomic_bool stopping;
+	int vgpu_complete_fd;   /* -1 without a vGPU */
+	int exit_code;          /* the VMM's exit status, set by vCPU 0 */
+};
+
+/* Runs every vCPU until the program exits, faults, or timeout_s passes
+ * (0: no limit).  Returns the VMM's exit status: the guest's exit_group
+ * status, 128+signal for a fault, 124 for a timeout, 1 for a host error. */
+int vm_run(struct vm *vm, unsigned timeout_s);
+
+extern const struct guest_ops vm_guest_ops;
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * main.c - aivisor-vmm: flags, then the set-up phase (load the program,
+ * build guest memory and the VM), then the run phase (vm_run).
+ *
+ * Everything that can fail because of the user's input (flags, the ELF)
+ * fails here, before a VM exists, with exit status 2 (usage) or 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot_x86_64.h"
+#include "elf_load.h"
+#include "user_stack.h"
+#include "vdso.h"
+#include "vm.h"
+
+#define MIB (1ULL << 20)
+#define HUGE (2 * MIB)
+#define DEFAULT_MEMORY_MIB 64
+#define MIN_MEMORY_MIB 8
+#define MAX_MEMORY_MIB (32ULL * 1024)
+#define MAX_ELF_SIZE (1ULL << 30)
+#define MAX_ENV 256
+
+struct options {
+	uint64_t memory_mib;
+	unsigned vcpus;
+	unsigned timeout_s;
+	const char *name;
+	bool debug, no_sync_regs, no_vdso;
+	char *env[MAX_ENV + 2];
+	int nenv;
+	char **argv; /* program and its arguments */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: aivisor-vmm [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR][:rw]]...\n"
+		"                   [--timeout SECONDS] [--name NAME] [--env KEY=VALUE]...\n"
+		"                   [--debug] [--no-vdso] [--no-sync-regs] PROGRAM [ARGS...]\n"
+		"Runs a static x86-64 Linux program in a KVM microVM.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "aivisor-vmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return 2;
+}
+
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_MEMORY = 1, OPT_VCPUS, OPT_SHARE, OPT_TIMEOUT, OPT_NAME, OPT_ENV, OPT_DEBUG,
+       OPT_NO_VDSO, OPT_NO_SYNC, OPT_HELP };
+
+static int parse_flags(int argc, char **argv, struct options *o, struct shares *sh)
+{
+	static const struct option longopts[] = {
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "no-vdso", no_argument, NULL, OPT_NO_VDSO },
+		{ "no-sync-regs", no_argument, NULL, OPT_NO_SYNC },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ 0 },
+	};
+	*o = (struct options){ .memory_mib = DEFAULT_MEMORY_MIB, .vcpus = 1 };
+	opterr = 0;
+	int c;
+	uint64_t v;
+	char err[256];
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MEMORY:
+			if (parse_uint(optarg, MIN_MEMORY_MIB, MAX_MEMORY_MIB, &v))
+				return usage_error("--memory %s: want MiB between 8 and 32768", optarg);
+			o->memory_mib = v;
+			break;
+		case OPT_VCPUS:
+			if (parse_uint(optarg, 1, VM_MAX_VCPUS, &v))
+				return usage_error("--vcpus %s: want 1 to 64", optarg);
+			o->vcpus = (unsigned)v;
+			break;
+		case OPT_SHARE:
+			if (shares_add(sh, optarg, err, sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		case OPT_TIMEOUT:
+			if (parse_uint(optarg, 0, 86400 * 365, &v))
+				return usage_error("--timeout %s: want whole seconds", optarg);
+			o->timeout_s = (unsigned)v;
+			break;
+		case OPT_NAME:
+			if (strlen(optarg) == 0 || strlen(optarg) > 64)
+				return usage_error("--name %s: want 1 to 64 characters", optarg);
+			o->name = optarg;
+			break;
+		case OPT_ENV:
+			if (!strchr(optarg, '=') || o->nenv >= MAX_ENV)
+				return usage_error("--env %s: want KEY=VALUE (at most 256)", optarg);
+			o->env[o->nenv++] = optarg;
+			break;
+		case OPT_DEBUG: o->debug = true; break;
+		case OPT_NO_VDSO: o->no_vdso = true; break;
+		case OPT_NO_SYNC: o->no_sync_regs = true; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		default:
+			return usage_error("unknown or incomplete option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "missing PROGRAM");
+	o->argv = &argv[optind];
+	return 0;
+}
+
+/* Reads the whole program file (bounded). */
+static uint8_t *read_program(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "aivisor-vmm: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	uint8_t *buf = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_ELF_SIZE) {
+		fprintf(stderr, "aivisor-vmm: %s: not a regular file of at most 1 GiB\n", path);
+		goto out;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			fprintf(stderr, "aivisor-vmm: %s: read failed: %s\n", path, n ? strerror(errno) : "short file");
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
+/* Guest RAM: anonymous, 2 MiB aligned so transparent huge pages back it. */
+static uint8_t *alloc_ram(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, size + HUGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *aligned = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	if (aligned > p)
+		munmap(p, (size_t)(aligned - p));
+	if (p + HUGE > aligned)
+		munmap(aligned + size, (size_t)(p + HUGE - aligned));
+	madvise(aligned, size, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages work */
+	return aligned;
+}
+
+static void discard_pages(void *ctx, gpa_t addr, uint64_t len)
+{
+	struct guest_mem *m = ctx;
+	void *p = guest_mem_ptr(m, addr, len);
+	/* MADV_DONTNEED on private anonymous memory: next touch reads zero. */
+	if (p && madvise(p, len, MADV_DONTNEED) < 0)
+		memset(p, 0, len);
+}
+
+static uint64_t host_hwcap(const struct kvm_cpuid2 *cpuid)
+{
+	for (uint32_t i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			return cpuid->entries[i].edx;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct vm vm;
+	struct options o;
+	char err[512];
+	struct guest *g = &vm.guest;
+	int r = parse_flags(argc, argv, &o, &g->shares);
+	if (r)
+		return r;
+
+	/* Set-up phase. */
+	size_t elf_len = 0;
+	uint8_t *elf = read_program(o.argv[0], &elf_len);
+	if (!elf)
+		return 1;
+	uint64_t ram_size = (o.memory_mib * MIB + HUGE - 1) & ~(HUGE - 1);
+	uint8_t *ram = alloc_ram(ram_size);
+	if (!ram) {
+		fprintf(stderr, "aivisor-vmm: cannot reserve %llu MiB of guest memory: %s\n",
+			(unsigned long long)o.memory_mib, strerror(errno));
+		return 1;
+	}
+	g->mem.ram = (struct guest_region){ .start = 0, .size = ram_size, .host = ram };
+
+	uint64_t stack_size = ram_size / 8 > 8 * MIB ? 8 * MIB : ram_size / 8;
+	gpa_t stack_top = ram_size, stack_bottom = ram_size - stack_size;
+	struct elf_image img;
+	if (elf_load(elf, elf_len, ram, stack_bottom, GUEST_USER_BASE, &img, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s: bad ELF: %s\n", o.argv[0], err);
+		return 1;
+	}
+	free(elf);
+
+	if (kvm_vm_open(&vm.kvm, !o.no_sync_regs, err, sizeof(err)) ||
+	    kvm_vm_add_memory(&vm.kvm, 0, 0, ram_size, ram, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s\n", err);
+		return 1;
+	}
+	struct boot_map maps[] = { { GUEST_USER_BASE, ram_size - GUEST_USER_BASE } };
+	if (boot_write_tables(&g->mem, maps, 1, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s\n", err);
+		return 1;
+	}
+	vm.nr_vcpus = o.vcpus;
+	vm.vgpu_complete_fd = -1;
+	for (unsigned i = 0; i < o.vcpus; i++)
+		if (kvm_vcpu_create(&vm.kvm, i, &vm.vcpus[i], err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vmm: %s\n", err);
+			return 1;
+		}
+	uint64_t vdso = 0;
+	if (!o.no_vdso && vdso_install(&g->mem, &vm.vcpus[0], &vdso, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s\n", err);
+		return 1;
+	}
+
+	uint8_t rnd[16];
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		fprintf(stderr, "aivisor-vmm: getrandom: %s\n", strerror(errno));
+		return 1;
+	}
+	struct user_stack_info si = { .img = &img, .vdso = vdso, .hwcap = host_hwcap(vm.kvm.cpuid),
+				      .argv = o.argv, .envp = o.env, .random = rnd };
+	gpa_t rsp = user_stack_build(&g->mem, stack_bottom, stack_top, &si);
+	if (!rsp) {
+		fprintf(stderr, "aivisor-vmm: arguments and environment do not fit the guest stack\n");
+		return 1;
+	}
+	if (kvm_vcpu_setup(&vm.kvm, &vm.vcpus[0], img.entry, rsp, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s\n", err);
+		return 1;
+	}
+	if (mm_init(&g->mm, img.hi, stack_bottom, discard_pages, &g->mem)) {
+		fprintf(stderr, "aivisor-vmm: out of memory\n");
+		return 1;
+	}
+	fd_table_init(&g->fds, 0, 1, 2);
+	g->ops = &vm_guest_ops;
+	g->ops_ctx = &vm;
+	g->name = o.name;
+	g->nr_vcpus = o.vcpus;
+	g->stack_size = stack_size;
+	g->debug = o.debug;
+
+	/* Run phase. */
+	r = vm_run(&vm, o.timeout_s);
+	fflush(stdout);
+	return r;
+}

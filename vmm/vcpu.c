@@ -1,0 +1,259 @@
+/*
+ * vcpu.c - vCPU threads, the run loop, exit handling and the timeout.
+ *
+ * vCPU 0 runs the program.  The others are created (so their KVM state
+ * exists before any sandboxing) and park until the VM ends: clone() is
+ * not offered to the guest yet, so nothing could run on them.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot_x86_64.h"
+#include "syscall.h"
+#include "vm.h"
+
+#define EXIT_TIMEOUT 124
+/* RFLAGS bits a program may set through the r11 it returns with. */
+#define USER_RFLAGS 0x3c0fd5ULL
+#define KICK_SIGNAL SIGUSR1
+
+static int vm_set_fs_base(void *vcpu, uint64_t base) { return kvm_vcpu_set_fs_base(vcpu, base); }
+
+static int vm_sleep_ns(void *ctx, uint64_t ns)
+{
+	struct vm *vm = ctx;
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL) };
+	if (atomic_load(&vm->stopping))
+		return -EINTR;
+	int r = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	return r ? -r : 0;
+}
+
+static int vm_vgpu_wait(void *ctx, uint64_t timeout_ns)
+{
+	struct vm *vm = ctx;
+	if (vm->vgpu_complete_fd < 0)
+		return -ENODEV;
+	uint64_t ms = timeout_ns / 1000000ULL + (timeout_ns % 1000000ULL != 0);
+	struct pollfd p = { .fd = vm->vgpu_complete_fd, .events = POLLIN };
+	int r = poll(&p, 1, ms > INT32_MAX ? INT32_MAX : (int)ms);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	uint64_t v;
+	if (read(vm->vgpu_complete_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+const struct guest_ops vm_guest_ops = {
+	.set_fs_base = vm_set_fs_base,
+	.sleep_ns = vm_sleep_ns,
+	.vgpu_wait = vm_vgpu_wait,
+};
+
+/* Returns 1 when the program has exited, 0 to continue, -1 on host error. */
+static int handle_syscall(struct vm *vm, struct kvm_vcpu *c)
+{
+	struct kvm_regs r;
+	if (kvm_vcpu_get_regs(&vm->kvm, c, &r) < 0) {
+		fprintf(stderr, "aivisor-vmm: KVM_GET_REGS: %s\n", strerror(errno));
+		return -1;
+	}
+	if (r.rip != HC_SYSCALL_RIP)
+		return 0; /* a stray `out` from the program: ignored */
+	if (vm->syscall_cpl < 0) {
+		/* Does `syscall` enter CPL0 on this host (VMX/SVM) or stay at
+		 * CPL3 (PVM)?  A host property: asked once. */
+		struct kvm_sregs s;
+		if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
+			fprintf(stderr, "aivisor-vmm: KVM_GET_SREGS: %s\n", strerror(errno));
+			return -1;
+		}
+		vm->syscall_cpl = s.cs.selector & 3;
+	}
+	struct syscall_args a = { r.rax, { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 } };
+	vm->guest.vcpu = c;
+	int64_t ret = syscall_dispatch(&vm->guest, &a);
+	if (vm->guest.exited)
+		return 1;
+	r.rax = (uint64_t)ret;
+	if (vm->syscall_cpl == 3) {
+		r.rip = r.rcx;
+		r.rflags = (r.r11 & USER_RFLAGS) | 0x2;
+	}
+	if (kvm_vcpu_put_regs(&vm->kvm, c, &r) < 0) {
+		fprintf(stderr, "aivisor-vmm: KVM_SET_REGS: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* An exception stub reported a fault: print it, return 128+signal. */
+static int handle_fault(struct vm *vm, struct kvm_vcpu *c, int *code)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (kvm_vcpu_get_regs(&vm->kvm, c, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "aivisor-vmm: reading registers after a guest fault: %s\n", strerror(errno));
+		*code = 1;
+		return 1;
+	}
+	if (r.rip < BOOT_FAULT_STUBS || r.rip >= BOOT_FAULT_STUBS + 32 * FAULT_STUB_SIZE)
+		return 0; /* not from a stub: a stray `out`, ignored */
+	const uint64_t *f = guest_mem_ptr(&vm->guest.mem, r.rsp, 7 * 8);
+	if (!f) {
+		fprintf(stderr, "aivisor-vmm: guest fault with a corrupt exception frame\n");
+		*code = 128 + SIGSEGV;
+		return 1;
+	}
+	unsigned vec = (unsigned)f[0];
+	char addr[40] = "";
+	if (vec == 14)
+		snprintf(addr, sizeof(addr), " addr=0x%llx", (unsigned long long)s.cr2);
+	fprintf(stderr, "aivisor-vmm: guest fault: %s at rip=0x%llx%s err=0x%llx\n", boot_vector_name(vec),
+		(unsigned long long)f[2], addr, (unsigned long long)f[1]);
+	*code = 128 + boot_vector_signal(vec);
+	return 1;
+}
+
+/* Runs a vCPU until the program ends; returns the VMM exit status. */
+static int run_loop(struct vm *vm, struct kvm_vcpu *c)
+{
+	struct kvm_run *run = c->run;
+	for (;;) {
+		if (atomic_load(&vm->stopping))
+			return EXIT_TIMEOUT;
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "aivisor-vmm: KVM_RUN: %s\n", strerror(errno));
+			return 1;
+		}
+		int code = 0, r;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == HC_PORT_SYSCALL) {
+				r = handle_syscall(vm, c);
+				if (r < 0)
+					return 1;
+				if (r > 0)
+					return vm->guest.exit_status;
+			} else if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == HC_PORT_FAULT) {
+				if (handle_fault(vm, c, &code))
+					return code;
+			} else if (run->io.direction == KVM_EXIT_IO_IN) {
+				/* No devices: reads of any port see all ones. */
+				memset((uint8_t *)run + run->io.data_offset, 0xff,
+				       (size_t)run->io.size * run->io.count);
+			}
+			break;
+		case KVM_EXIT_MMIO:
+			/* Only the doorbell page is mapped without memory; accesses
+			 * KVM_IOEVENTFD does not catch read zero and are dropped. */
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			fprintf(stderr, "aivisor-vmm: guest fault: triple fault (VM shut down)\n");
+			return 128 + SIGSEGV;
+		case KVM_EXIT_HLT:
+			fprintf(stderr, "aivisor-vmm: guest halted\n");
+			return 128 + SIGSEGV;
+		case KVM_EXIT_FAIL_ENTRY:
+			fprintf(stderr, "aivisor-vmm: VM entry failed (reason 0x%llx)\n",
+				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			return 128 + SIGSEGV;
+		case KVM_EXIT_INTERNAL_ERROR:
+			fprintf(stderr, "aivisor-vmm: KVM internal error (suberror %u)\n", run->internal.suberror);
+			return 128 + SIGSEGV;
+		default:
+			fprintf(stderr, "aivisor-vmm: unexpected KVM exit %u\n", run->exit_reason);
+			return 128 + SIGSEGV;
+		}
+	}
+}
+
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+
+static void *park_thread(void *arg)
+{
+	struct vm *vm = arg;
+	pthread_mutex_lock(&park_lock);
+	while (!atomic_load(&vm->stopping))
+		pthread_cond_wait(&park_cond, &park_lock);
+	pthread_mutex_unlock(&park_lock);
+	return NULL;
+}
+
+static void *vcpu0_thread(void *arg)
+{
+	struct vm *vm = arg;
+	vm->exit_code = run_loop(vm, &vm->vcpus[0]);
+	return NULL;
+}
+
+static void on_kick(int sig) { (void)sig; }
+
+static void stop_all(struct vm *vm)
+{
+	pthread_mutex_lock(&park_lock);
+	atomic_store(&vm->stopping, true);
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+}
+
+int vm_run(struct vm *vm, unsigned timeout_s)
+{
+	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART: interrupt KVM_RUN and sleeps */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0) {
+		fprintf(stderr, "aivisor-vmm: sigaction: %s\n", strerror(errno));
+		return 1;
+	}
+	vm->syscall_cpl = -1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int e = pthread_create(&vm->threads[i], NULL, i == 0 ? vcpu0_thread : park_thread, vm);
+		if (e) {
+			fprintf(stderr, "aivisor-vmm: cannot start vCPU thread %u: %s\n", i, strerror(e));
+			stop_all(vm);
+			if (i > 0) {
+				vm->vcpus[0].run->immediate_exit = 1;
+				pthread_kill(vm->threads[0], KICK_SIGNAL);
+			}
+			return 1;
+		}
+	}
+	int e;
+	if (timeout_s) {
+		struct timespec deadline;
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += timeout_s;
+		e = pthread_timedjoin_np(vm->threads[0], NULL, &deadline);
+	} else {
+		e = pthread_join(vm->threads[0], NULL);
+	}
+	if (e == ETIMEDOUT) {
+		stop_all(vm);
+		vm->vcpus[0].run->immediate_exit = 1;
+		pthread_kill(vm->threads[0], KICK_SIGNAL);
+		pthread_join(vm->threads[0], NULL);
+		fprintf(stderr, "aivisor-vmm: guest stopped after --timeout %u s\n", timeout_s);
+		vm->exit_code = EXIT_TIMEOUT;
+	} else if (e) {
+		fprintf(stderr, "aivisor-vmm: waiting for vCPU 0: %s\n", strerror(e));
+		return 1;
+	}
+	stop_all(vm);
+	for (unsigned i = 1; i < vm->nr_vcpus; i++)
+		pthread_join(vm->threads[i], NULL);
+	return vm->exit_code;
+}

@@ -1,0 +1,39 @@
+# vmm/: aivisor-vmm, its test guests, unit tests and fuzzers.
+
+# scheduler/include/sched.h shadows the C library's <sched.h> (which
+# <pthread.h> includes) on the shared include path, so the VMM's objects
+# are compiled with only the include directories they use.
+VMM_INCLUDES := -Ivgpu/include -Ivmm/include
+$(BUILD)/obj/vmm/%.o $(BUILD)/obj-san/vmm/%.o $(BUILD)/obj-san/tests/unit/test_vmm_%.o: \
+	CFLAGS := $(CSTD) $(WARN) -O2 -g $(VMM_INCLUDES) -MMD -MP
+$(BUILD)/obj-fuzz/vmm/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_elf.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_syscall.o: \
+	FUZZFLAGS := $(CSTD) -Wall -Wextra -g -O1 $(VMM_INCLUDES) -fsanitize=fuzzer,address,undefined
+
+# Pure code, linked into the VMM, the unit tests and the fuzzers.
+VMM_CORE_SRCS := vmm/guest_mem.c vmm/elf_load.c vmm/mm.c vmm/syscall.c vmm/sys_io.c \
+	vmm/sys_fs.c vmm/sys_mem.c vmm/sys_time.c vmm/sys_misc.c vmm/shares.c vmm/fd_table.c \
+	vmm/user_stack.c
+VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c vmm/kvm_x86_64.c vmm/boot_x86_64.c vmm/vcpu.c \
+	vmm/vdso_install.c vmm/vdso_image.c
+
+BINS += $(BUILD)/bin/aivisor-vmm
+$(BUILD)/bin/aivisor-vmm: $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread
+
+# The vDSO: a tiny shared object run by the guest, embedded in the VMM.
+VDSO_SO := $(BUILD)/vmm/vdso.so
+$(VDSO_SO): vmm/vdso/vdso.c vmm/vdso/vdso.lds vmm/include/vdso_time.h
+	@mkdir -p $(@D)
+	$(MUSLCC) $(CSTD) $(WARN) -O2 -Ivmm/include -fPIC -shared -nostdlib -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -Wl,--hash-style=sysv -Wl,-soname,linux-vdso.so.1 \
+		-Wl,-T,vmm/vdso/vdso.lds -Wl,--no-undefined -o $@ $<
+$(BUILD)/obj/vmm/vdso_image.o: $(VDSO_SO)
+$(BUILD)/obj/vmm/vdso_image.o: CFLAGS += -DVDSO_SO=$(VDSO_SO)
+
+# Test guests: one static musl program per tests/guests/*.c.
+VMM_TEST_GUESTS := $(patsubst tests/guests/%.c,$(BUILD)/guest/%,$(wildcard tests/guests/*.c))
+GUESTS += $(VMM_TEST_GUESTS)
+$(VMM_TEST_GUESTS): $(BUILD)/guest/%: $(BUILD)/obj-musl/tests/guests/%.o
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
