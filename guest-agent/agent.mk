@@ -27,3 +27,14 @@ $(ENGINE_FUZZ:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: $(BUILD)/obj-fuzz/tests/fuzz/
 		$(ENGINE_DATA_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZFLAGS) -o $@ $^ -lm
+
+# aivisor-agent: static musl, with the vGPU client linked in.
+AGENT_SRCS := guest-agent/agent/main.c guest-agent/agent/options.c \
+	guest-agent/agent/common.c guest-agent/agent/cmd_train.c \
+	guest-agent/agent/cmd_eval.c guest-agent/agent/cmd_quantize.c \
+	guest-agent/agent/cmd_serve.c guest-agent/agent/cmd_bench.c
+GUESTS += $(BUILD)/guest/aivisor-agent
+$(BUILD)/guest/aivisor-agent: $(AGENT_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
+		$(ENGINE_SRCS:%.c=$(BUILD)/obj-musl/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
