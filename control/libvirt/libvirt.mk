@@ -1,0 +1,51 @@
+# control/libvirt/: the libvirt remote-protocol endpoint (virsh support).
+#
+# LV_SRCS is the library aivisord links: add $(LV_OBJS) (host) to its link
+# line with $(LV_LIBS).  aivisor-lvtestd serves the same endpoint over an
+# in-memory registry for tests and benchmarks.
+LV_CORE_SRCS := control/libvirt/lv_xdr.c control/libvirt/lv_rpc.c control/libvirt/lv_dispatch.c \
+	control/libvirt/lv_proc_conn.c control/libvirt/lv_proc_dom.c control/libvirt/lv_proc_life.c \
+	control/libvirt/lv_proc_sched.c control/libvirt/lv_domxml.c control/libvirt/lv_cmdline.c \
+	control/libvirt/lv_hostinfo.c
+# tenant_def_init/validate (the daemon's, shared): the mapper validates with them
+LV_TENANT_SRC := control/common/tenant.c
+LV_SRCS  := $(LV_CORE_SRCS) control/libvirt/lv_endpoint.c
+LV_OBJS  := $(LV_SRCS:%.c=$(BUILD)/obj/%.o)
+LV_XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+LV_XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+LV_LIBS  := $(LV_XML_LIBS) -lpthread
+LV_INC   := -Icontrol/libvirt $(LV_XML_CFLAGS)
+
+# Every flavour of our objects needs libxml2's headers, and must not see
+# scheduler/include: its sched.h would shadow <sched.h>, which <pthread.h> includes.
+LV_CFLAGS    := $(filter-out -Ischeduler/include,$(CFLAGS)) $(LV_INC)
+LV_FUZZFLAGS := $(filter-out -Ischeduler/include,$(FUZZFLAGS)) $(LV_INC)
+$(BUILD)/obj/control/libvirt/%.o $(BUILD)/obj-san/control/libvirt/%.o $(BUILD)/obj-san/tests/unit/test_libvirt_%.o: CFLAGS := $(LV_CFLAGS)
+$(BUILD)/obj-fuzz/control/libvirt/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml%.o: FUZZFLAGS := $(LV_FUZZFLAGS)
+
+BINS += $(BUILD)/bin/aivisor-lvtestd
+$(BUILD)/bin/aivisor-lvtestd: $(LV_OBJS) $(BUILD)/obj/$(LV_TENANT_SRC:.c=.o) $(BUILD)/obj/control/libvirt/lv_memstore.o $(BUILD)/obj/control/libvirt/lv_testd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LV_LIBS)
+
+# unit tests (cmocka, ASan+UBSan)
+LV_SAN_OBJS := $(LV_SRCS:%.c=$(BUILD)/obj-san/%.o) $(BUILD)/obj-san/$(LV_TENANT_SRC:.c=.o) \
+	$(BUILD)/obj-san/control/libvirt/lv_memstore.o
+LV_UNIT := xdr domxml dispatch endpoint
+UNIT_TESTS += $(LV_UNIT:%=$(BUILD)/test/test_libvirt_%)
+$(BUILD)/test/test_libvirt_%: $(BUILD)/obj-san/tests/unit/test_libvirt_%.o $(LV_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LV_LIBS) -lcmocka
+
+# fuzz targets: build/fuzz/xdr (packets through the dispatcher) and build/fuzz/domxml
+LV_FUZZ_OBJS := $(LV_CORE_SRCS:%.c=$(BUILD)/obj-fuzz/%.o) $(BUILD)/obj-fuzz/$(LV_TENANT_SRC:.c=.o) \
+	$(BUILD)/obj-fuzz/control/libvirt/lv_memstore.o
+FUZZERS += $(BUILD)/fuzz/xdr $(BUILD)/fuzz/domxml
+$(BUILD)/fuzz/xdr: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr.o $(LV_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ $(LV_LIBS)
+$(BUILD)/fuzz/domxml: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o $(LV_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ $(LV_LIBS)
+
+BENCHES += bench/virsh.sh
