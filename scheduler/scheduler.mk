@@ -25,3 +25,12 @@ BINS += $(BUILD)/bin/aivisor-cpuslice
 $(BUILD)/bin/aivisor-cpuslice: $(BUILD)/obj/scheduler/cpuslice_main.o $(SCHED_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
+
+# aivisor-vgpu-load: host-process vGPU tenants (GEMM saturator, batch-1
+# inference with latency percentiles) and a share watcher, for the vGPU
+# scheduling tests and bench/sched.sh.
+BINS += $(BUILD)/bin/aivisor-vgpu-load
+$(BUILD)/bin/aivisor-vgpu-load: $(BUILD)/obj/scheduler/vgpu_load_main.o \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(SCHED_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -ljansson

@@ -1,0 +1,336 @@
+/*
+ * aivisor-vgpu-load - load generators and a share watcher for measuring the
+ * vGPU scheduler with host-process tenants (tests and benchmarks).
+ *
+ *   aivisor-vgpu-load gemm  --socket S --name N [--prio high|normal|low]
+ *                           [--weight W] [--n 512] --seconds T
+ *       saturates the vGPU: always two batches of N x N GEMMs in flight.
+ *       Prints "gemm_cmds <count>".
+ *   aivisor-vgpu-load infer --socket S --name N [--prio P] [--weight W]
+ *                           [--interval-us 1000] --seconds T
+ *       batch-1 inference of an MLP 64-128-64-10 (3 GEMMs, bias, ReLU),
+ *       one request at a time, interval-us apart; measures each request's
+ *       round trip.  Prints "lat_us p50 <x> p99 <y> mean <z> n <count>".
+ *   aivisor-vgpu-load watch --socket S [--interval-ms 1000] --seconds T
+ *       polls the server's per-tenant stats and prints, per window and
+ *       tenant, "share <t_s> <name> <busy_ns in window> <window wall ns>".
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sched.h"
+#include "vgpu_client.h"
+
+struct opts {
+	const char *mode, *socket, *name;
+	int prio;
+	uint32_t weight, n, interval_us, interval_ms;
+	double seconds;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: aivisor-vgpu-load gemm|infer|watch --socket PATH [--name N] "
+		"[--prio high|normal|low] [--weight W] [--n N] [--interval-us U] "
+		"[--interval-ms M] --seconds T\n");
+	return 2;
+}
+
+static int num(const char *flag, const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (errno || *end || end == v || x < lo || x > hi) {
+		fprintf(stderr, "aivisor-vgpu-load: %s %s: want %u..%u\n", flag, v, lo, hi);
+		return -EINVAL;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	enum sched_class cls;
+
+	memset(o, 0, sizeof(*o));
+	o->prio = VGPU_PRIO_NORMAL;
+	o->weight = VGPU_WEIGHT_DEFAULT;
+	o->n = 512;
+	o->interval_us = 1000;
+	o->interval_ms = 1000;
+	if (argc < 2)
+		return -EINVAL;
+	o->mode = argv[1];
+	for (int i = 2; i < argc; i += 2) {
+		const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int rc = 0;
+
+		if (!v)
+			return -EINVAL;
+		if (strcmp(f, "--socket") == 0) {
+			o->socket = v;
+		} else if (strcmp(f, "--name") == 0) {
+			o->name = v;
+		} else if (strcmp(f, "--prio") == 0) {
+			if (sched_class_parse(v, &cls) < 0) {
+				fprintf(stderr, "aivisor-vgpu-load: --prio %s: want high, normal or low\n", v);
+				return -EINVAL;
+			}
+			o->prio = (int)cls;
+		} else if (strcmp(f, "--weight") == 0) {
+			rc = num(f, v, VGPU_WEIGHT_MIN, VGPU_WEIGHT_MAX, &o->weight);
+		} else if (strcmp(f, "--n") == 0) {
+			rc = num(f, v, 1, 4096, &o->n);
+		} else if (strcmp(f, "--interval-us") == 0) {
+			rc = num(f, v, 0, 10000000, &o->interval_us);
+		} else if (strcmp(f, "--interval-ms") == 0) {
+			rc = num(f, v, 10, 60000, &o->interval_ms);
+		} else if (strcmp(f, "--seconds") == 0) {
+			char *end;
+
+			o->seconds = strtod(v, &end);
+			if (*end || !(o->seconds > 0 && o->seconds < 3600))
+				rc = -EINVAL;
+		} else {
+			rc = -EINVAL;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return o->socket && o->seconds > 0 ? 0 : -EINVAL;
+}
+
+static int open_tenant(const struct opts *o, uint64_t bytes, struct vgpu **g)
+{
+	struct vgpu_open_opts oo = { .memory_bytes = bytes };
+	char spec[160], err[200];
+	int rc;
+
+	oo.tenant.name = o->name;
+	oo.tenant.prio = o->prio;
+	oo.tenant.weight = o->weight;
+	snprintf(spec, sizeof spec, "unix:%s", o->socket);
+	rc = vgpu_open_ex(spec, &oo, g, err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "aivisor-vgpu-load: %s\n", err);
+	return rc;
+}
+
+static void fill_random(float *p, size_t n, unsigned *seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (float)rand_r(seed) / (float)RAND_MAX - 0.5f;
+}
+
+/* Two batches in flight, so the tenant never runs dry between syncs. */
+static int run_gemm(const struct opts *o)
+{
+	uint64_t bytes = (uint64_t)o->n * o->n * 4, a, b, c, end, cmds = 0;
+	unsigned seed = 1;
+	uint32_t prev = 0;
+	struct vgpu *g;
+	int rc;
+
+	rc = open_tenant(o, 3 * bytes + (8u << 20), &g);
+	if (rc < 0)
+		return 1;
+	if (vgpu_alloc(g, bytes, &a) || vgpu_alloc(g, bytes, &b) || vgpu_alloc(g, bytes, &c)) {
+		fprintf(stderr, "aivisor-vgpu-load: arena too small\n");
+		vgpu_close(g);
+		return 1;
+	}
+	fill_random(vgpu_ptr(g, a), (size_t)o->n * o->n, &seed);
+	fill_random(vgpu_ptr(g, b), (size_t)o->n * o->n, &seed);
+	end = now_ns() + (uint64_t)(o->seconds * 1e9);
+	while (now_ns() < end) {
+		for (int i = 0; i < 2; i++) {
+			rc = vgpu_gemm(g, 0, o->n, o->n, o->n, 1.0f, a, o->n, b, o->n, 0.0f, c, o->n);
+			if (rc < 0)
+				break;
+			cmds++;
+		}
+		if (rc == 0)
+			rc = vgpu_submit(g);
+		if (rc == 0 && prev)
+			rc = vgpu_wait(g, prev, -1);
+		if (rc < 0) {
+			fprintf(stderr, "aivisor-vgpu-load: gemm: %s\n", strerror(-rc));
+			vgpu_close(g);
+			return 1;
+		}
+		prev = vgpu_seq(g);
+	}
+	rc = vgpu_sync(g);
+	vgpu_close(g);
+	printf("gemm_cmds %llu\n", (unsigned long long)cmds);
+	return rc < 0 ? 1 : 0;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* One MLP layer: y = relu(x W + b) for a batch of one row. */
+static int layer(struct vgpu *g, uint64_t x, uint64_t w, uint64_t bias, uint64_t y,
+		 uint32_t in, uint32_t out, int relu)
+{
+	int rc = vgpu_gemm(g, 0, 1, out, in, 1.0f, x, in, w, out, 0.0f, y, out);
+
+	if (rc == 0)
+		rc = vgpu_bias_add(g, y, bias, 1, out);
+	if (rc == 0 && relu)
+		rc = vgpu_act_fwd(g, VGPU_ACT_RELU, y, y, out);
+	return rc;
+}
+
+static int run_infer(const struct opts *o)
+{
+	static const uint32_t dims[4] = { 64, 128, 64, 10 };
+	uint64_t w[3], bias[3], act[4], end, *lat, sum = 0;
+	size_t n = 0, cap = 1 << 20;
+	unsigned seed = 7;
+	struct vgpu *g;
+	int rc = 0;
+
+	if (open_tenant(o, 16u << 20, &g) < 0)
+		return 1;
+	for (int l = 0; l < 4; l++)
+		rc |= vgpu_alloc(g, dims[l] * 4u, &act[l]);
+	for (int l = 0; l < 3; l++) {
+		rc |= vgpu_alloc(g, (uint64_t)dims[l] * dims[l + 1] * 4u, &w[l]);
+		rc |= vgpu_alloc(g, dims[l + 1] * 4u, &bias[l]);
+	}
+	lat = calloc(cap, sizeof(*lat));
+	if (rc || !lat) {
+		fprintf(stderr, "aivisor-vgpu-load: infer: out of memory\n");
+		free(lat);
+		vgpu_close(g);
+		return 1;
+	}
+	for (int l = 0; l < 3; l++) {
+		fill_random(vgpu_ptr(g, w[l]), (size_t)dims[l] * dims[l + 1], &seed);
+		fill_random(vgpu_ptr(g, bias[l]), dims[l + 1], &seed);
+	}
+	end = now_ns() + (uint64_t)(o->seconds * 1e9);
+	while (now_ns() < end && n < cap) {
+		uint64_t t0;
+
+		fill_random(vgpu_ptr(g, act[0]), dims[0], &seed);
+		t0 = now_ns();
+		for (int l = 0; l < 3 && rc == 0; l++)
+			rc = layer(g, act[l], w[l], bias[l], act[l + 1], dims[l], dims[l + 1], l < 2);
+		if (rc == 0)
+			rc = vgpu_sync(g);
+		if (rc < 0) {
+			fprintf(stderr, "aivisor-vgpu-load: infer: %s\n", strerror(-rc));
+			break;
+		}
+		lat[n] = now_ns() - t0;
+		sum += lat[n++];
+		if (o->interval_us)
+			sleep_ns(o->interval_us * 1000ull);
+	}
+	vgpu_close(g);
+	if (n == 0) {
+		free(lat);
+		return 1;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf("lat_us p50 %.1f p99 %.1f mean %.1f n %zu\n", lat[n / 2] / 1e3,
+	       lat[n * 99 / 100] / 1e3, (double)sum / (double)n / 1e3, n);
+	free(lat);
+	return rc < 0 ? 1 : 0;
+}
+
+/* busy_ns of each tenant in the server's stats, by name. */
+struct seen {
+	char name[VGPU_NAME_MAX];
+	uint64_t busy;
+};
+
+static int run_watch(const struct opts *o)
+{
+	struct seen prev[64];
+	size_t np = 0;
+	uint64_t start = now_ns(), end = start + (uint64_t)(o->seconds * 1e9), last = start;
+
+	while (now_ns() < end) {
+		char *text = NULL, err[200];
+		struct seen cur[64];
+		size_t nc = 0, i;
+		json_t *root, *arr, *t;
+		uint64_t now;
+
+		sleep_ns(o->interval_ms * 1000000ull);
+		if (vgpu_stats(o->socket, &text, err, sizeof err) < 0) {
+			fprintf(stderr, "aivisor-vgpu-load: stats: %s\n", err);
+			return 1;
+		}
+		now = now_ns();
+		root = json_loads(text, 0, NULL);
+		free(text);
+		arr = root ? json_object_get(root, "tenants") : NULL;
+		json_array_foreach(arr, i, t) {
+			const char *name = json_string_value(json_object_get(t, "name"));
+			json_t *b = json_object_get(t, "busy_ns");
+
+			if (!name || !json_is_integer(b) || nc == 64)
+				continue;
+			snprintf(cur[nc].name, sizeof cur[nc].name, "%s", name);
+			cur[nc].busy = (uint64_t)json_integer_value(b);
+			for (size_t k = 0; k < np; k++)
+				if (strcmp(prev[k].name, name) == 0)
+					printf("share %.3f %s %llu %llu\n", (now - start) / 1e9, name,
+					       (unsigned long long)(cur[nc].busy - prev[k].busy),
+					       (unsigned long long)(now - last));
+			nc++;
+		}
+		json_decref(root);
+		fflush(stdout);
+		memcpy(prev, cur, nc * sizeof(cur[0]));
+		np = nc;
+		last = now;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+
+	if (parse(argc, argv, &o) < 0)
+		return usage();
+	if (strcmp(o.mode, "gemm") == 0)
+		return run_gemm(&o);
+	if (strcmp(o.mode, "infer") == 0)
+		return run_infer(&o);
+	if (strcmp(o.mode, "watch") == 0)
+		return run_watch(&o);
+	return usage();
+}
