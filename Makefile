@@ -13,7 +13,10 @@ CLANG    := clang
 
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=c11 -D_GNU_SOURCE
-INCLUDES := -Ivgpu/include -Ivmm/include -Ischeduler/include -Iguest-agent/include -Icontrol/include
+# -iquote, not -I: project headers are included with quotes, and a project
+# header may share a name with a system one (scheduler/include/sched.h vs
+# the C library's <sched.h>, which <pthread.h> pulls in).
+INCLUDES := -iquote vgpu/include -iquote vmm/include -iquote scheduler/include -iquote guest-agent/include -iquote control/include
 CFLAGS   := $(CSTD) $(WARN) -O2 -g $(INCLUDES) -MMD -MP
 # Host-side unit tests run under AddressSanitizer and UBSan.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
