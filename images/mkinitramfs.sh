@@ -1,17 +1,28 @@
 #!/bin/sh
-# mkinitramfs.sh OUT.cpio.gz INIT BUSYBOX AGENT [DATA_FILE...]
+# mkinitramfs.sh OUT.cpio.gz INIT BUSYBOX [-p PROGRAM]... [-d DATA_FILE]...
 #
 # Builds the QEMU guest's initramfs: /init, /bin/busybox (its applets are
-# linked at boot by `busybox --install`), /bin/aivisor-agent and the data
-# files under /data.  Reproducible: every entry gets the same mtime
+# linked at boot by `busybox --install`), the static programs under /bin
+# (aivisor-agent, ivshmem-probe) and the data files under /data.  Reproducible: every entry gets the same mtime
 # (SOURCE_DATE_EPOCH, default 0), owner root, a sorted order, and gzip
 # stores no name or time, so the same inputs give the same bytes.
 set -eu
-out=$1 init=$2 busybox=$3 agent=$4
-shift 4
+out=$1 init=$2 busybox=$3
+shift 3
 epoch=${SOURCE_DATE_EPOCH:-0}
+progs="" data=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-p) progs="$progs $2" ;;
+	-d) data="$data $2" ;;
+	*) echo "mkinitramfs: unexpected argument $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
 
-for f in "$init" "$busybox" "$agent" "$@"; do
+# File names come from the build (no spaces), so word splitting is safe.
+# shellcheck disable=SC2086
+for f in "$init" "$busybox" $progs $data; do
 	if [ ! -f "$f" ]; then
 		echo "mkinitramfs: $f: no such file" >&2
 		exit 1
@@ -23,8 +34,10 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/data" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 install -m 0755 "$init" "$stage/init"
 install -m 0755 "$busybox" "$stage/bin/busybox"
-install -m 0755 "$agent" "$stage/bin/aivisor-agent"
-for f in "$@"; do
+for f in $progs; do
+	install -m 0755 "$f" "$stage/bin/$(basename "$f")"
+done
+for f in $data; do
 	install -m 0644 "$f" "$stage/data/$(basename "$f")"
 done
 chmod 0755 "$stage" "$stage/bin" "$stage/data" "$stage/proc" "$stage/sys" "$stage/dev"

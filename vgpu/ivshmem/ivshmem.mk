@@ -38,3 +38,7 @@ $(BUILD)/test/test_ivshmem_client: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivsh
 		$(IVSHMEM_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+# The libvirt side of QEMU tenants lives in control/qemu/; the top Makefile
+# does not include its fragment, so it comes in with this one.
+-include control/qemu/qemu.mk
