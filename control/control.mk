@@ -1,7 +1,25 @@
-# control/: the aivisor CLI (and, later, aivisord and its endpoints).
-AIVISOR_CLI_SRCS := control/cli/aivisor.c
-BINS += $(BUILD)/bin/aivisor
+# control/: the aivisor CLI, the daemon aivisord (docs/DAEMON.md), the
+# tenant config format (docs/CONFIG.md), their tests, the demo.
+CONTROL_COMMON_SRCS := control/common/tenant.c control/common/tenant_json.c control/common/tenant_yaml.c
+AIVISORD_SRCS := control/daemon/main.c control/daemon/api.c control/daemon/registry.c \
+	control/daemon/lifecycle.c control/daemon/vm_process.c control/daemon/state_store.c \
+	control/daemon/vgpud.c control/daemon/metrics.c control/daemon/report.c control/daemon/log.c \
+	vgpu/host/attach.c vgpu/host/window.c
+AIVISOR_CLI_SRCS := control/cli/aivisor.c control/cli/client.c control/cli/cmd_lifecycle.c \
+	control/cli/cmd_show.c control/cli/cmd_top.c
+CONTROL_LIBS := -ljansson -lyaml -lpthread
 
-$(BUILD)/bin/aivisor: $(AIVISOR_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+BINS += $(BUILD)/bin/aivisor $(BUILD)/bin/aivisord
+
+# The daemon's private headers live next to its sources.
+$(BUILD)/obj/control/%.o: CFLAGS += -Icontrol/daemon
+$(BUILD)/obj-san/control/%.o: CFLAGS += -Icontrol/daemon
+$(BUILD)/obj-fuzz/control/%.o: FUZZFLAGS += -Icontrol/daemon
+
+$(BUILD)/bin/aivisor: $(AIVISOR_CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) -o $@ $^ $(CONTROL_LIBS)
+
+$(BUILD)/bin/aivisord: $(AIVISORD_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(CONTROL_LIBS)

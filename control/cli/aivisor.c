@@ -1,50 +1,24 @@
 /*
  * aivisor - the user-facing command.
  *
- * Verbs are looked up in one table; each lives in its own file where it is
- * more than a few lines.  `run` hands its arguments to aivisor-vmm, found
- * next to this binary, so that `aivisor run` and a daemon-started VM run
- * the very same VMM code.
+ * Verbs are looked up in one table; each lives in a file by concern
+ * (cmd_lifecycle.c, cmd_show.c, cmd_top.c). `run` and `daemon` hand their
+ * arguments to aivisor-vmm / aivisord found next to this binary, so the CLI
+ * and the daemon run the very same code. Exit codes: cli.h.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static int exec_sibling(const char *prog, int argc, char **argv)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		fprintf(stderr, "aivisor: cannot find own path: %s\n", strerror(errno));
-		return 1;
-	}
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	char path[PATH_MAX];
-	if (!slash || snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - self), self, prog) >= (int)sizeof(path)) {
-		fprintf(stderr, "aivisor: path too long\n");
-		return 1;
-	}
-	char **args = calloc((size_t)argc + 2, sizeof(*args));
-	if (!args) {
-		fprintf(stderr, "aivisor: out of memory\n");
-		return 1;
-	}
-	args[0] = (char *)prog;
-	for (int i = 0; i < argc; i++)
-		args[i + 1] = argv[i];
-	execv(path, args);
-	fprintf(stderr, "aivisor: cannot run %s: %s\n", path, strerror(errno));
-	free(args);
-	return 1;
-}
+#include "cli.h"
 
 static int cmd_run(int argc, char **argv)
 {
-	return exec_sibling("aivisor-vmm", argc, argv);
+	return cli_exec_sibling("aivisor-vmm", argc, argv);
+}
+
+static int cmd_daemon(int argc, char **argv)
+{
+	return cli_exec_sibling("aivisord", argc, argv);
 }
 
 static const struct verb {
@@ -52,30 +26,49 @@ static const struct verb {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } verbs[] = {
-	{ "run", cmd_run, "run [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR]] [--timeout S] PROGRAM [ARGS...]" },
+	{ "define", cmd_define, "define FILE                 define (or update) the tenants in a YAML file" },
+	{ "create", cmd_create, "create FILE                 define and start the tenants in a YAML file" },
+	{ "undefine", cmd_undefine, "undefine NAME               remove a stopped tenant's definition" },
+	{ "start", cmd_start, "start NAME                  start a defined tenant" },
+	{ "shutdown", cmd_shutdown, "shutdown NAME [--timeout S] stop gracefully (SIGTERM, SIGKILL after S, default 10)" },
+	{ "destroy", cmd_destroy, "destroy NAME                stop at once (SIGKILL)" },
+	{ "list", cmd_list, "list [--all]                running tenants (--all: every defined one)" },
+	{ "info", cmd_info, "info NAME                   a tenant's definition and state" },
+	{ "set", cmd_set,
+	  "set NAME [--vgpu-weight W] [--cpu-weight W] [--cpu-cap PCT] [--priority high|normal|low]" },
+	{ "logs", cmd_logs, "logs NAME [--bytes N]       the end of a tenant's console output" },
+	{ "console", cmd_console, "console NAME                follow a tenant's console output (Ctrl-C to leave)" },
+	{ "stats", cmd_stats, "stats [--json]              per-tenant CPU, memory and vGPU figures" },
+	{ "top", cmd_top, "top [--interval S] [--count N]  live per-tenant CPU and vGPU shares" },
+	{ "daemon", cmd_daemon, "daemon [AIVISORD FLAGS]     run aivisord in the foreground" },
+	{ "run", cmd_run,
+	  "run [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR][:rw]] [--timeout S] PROGRAM [ARGS...]" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aivisor VERB [ARGS...]\n");
+	fprintf(f, "usage: aivisor VERB [ARGS...]   (daemon socket: $AIVISOR_SOCKET, default "
+		   "/run/aivisor/aivisord.sock)\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  aivisor %s\n", verbs[i].help);
+	fprintf(f, "exit codes: 0 ok, 1 failed, 2 usage, 3 daemon unreachable, 4 no such tenant,\n"
+		   "            5 invalid definition, 6 conflicts with the tenant's state\n");
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return CLI_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].fn(argc - 2, argv + 2);
 	fprintf(stderr, "aivisor: unknown verb '%s'\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return CLI_USAGE;
 }

@@ -1,0 +1,281 @@
+/*
+ * aivisord - the aivisor host daemon (docs/DAEMON.md).
+ *
+ * Runs in the foreground (a service manager or `aivisor daemon` starts
+ * it). SIGTERM/SIGINT stop the daemon but leave tenant VMs running: a
+ * daemon upgrade or crash must not take tenants down, and the next daemon
+ * re-attaches to them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+#include "metrics.h"
+#include "registry_daemon.h"
+#include "vgpud.h"
+
+#define DEFAULT_SOCKET    "/run/aivisor/aivisord.sock"
+#define DEFAULT_STATE_DIR "/var/lib/aivisor"
+#define DEFAULT_LOG_CAP   (4u << 20)
+
+struct options {
+	const char *socket, *state_dir, *vmm, *vgpud, *vgpu_socket, *metrics_socket, *log_file;
+	int metrics_port;
+	bool no_vgpud;
+	enum log_level level;
+	unsigned long long log_cap;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: aivisord [--socket PATH] [--state-dir DIR] [--vmm PATH] [--vgpud PATH | --no-vgpud]\n"
+		"                [--vgpu-socket PATH] [--metrics-port N | --metrics-socket PATH]\n"
+		"                [--log-level error|warn|info|debug] [--log-file PATH] [--console-log-cap BYTES]\n"
+		"environment: AIVISOR_SOCKET, AIVISOR_STATE_DIR (flags win)\n"
+		"defaults: --socket " DEFAULT_SOCKET ", --state-dir " DEFAULT_STATE_DIR
+		", --vmm and --vgpud next to aivisord\n");
+}
+
+static int parse_number(const char *flag, const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || !*s || *end || s[0] == '-' || v > max) {
+		fprintf(stderr, "aivisord: %s: '%s' is not a number in 0..%llu\n", flag, s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	o->socket = getenv("AIVISOR_SOCKET") ? getenv("AIVISOR_SOCKET") : DEFAULT_SOCKET;
+	o->state_dir = getenv("AIVISOR_STATE_DIR") ? getenv("AIVISOR_STATE_DIR") : DEFAULT_STATE_DIR;
+	o->level = LOG_INFO;
+	o->log_cap = DEFAULT_LOG_CAP;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (!strcmp(a, "--no-vgpud")) {
+			o->no_vgpud = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "aivisord: %s needs a value (or is unknown)\n", a);
+			return -1;
+		}
+		const char *v = argv[++i];
+		unsigned long long n;
+		if (!strcmp(a, "--socket"))
+			o->socket = v;
+		else if (!strcmp(a, "--state-dir"))
+			o->state_dir = v;
+		else if (!strcmp(a, "--vmm"))
+			o->vmm = v;
+		else if (!strcmp(a, "--vgpud"))
+			o->vgpud = v;
+		else if (!strcmp(a, "--vgpu-socket"))
+			o->vgpu_socket = v;
+		else if (!strcmp(a, "--metrics-socket"))
+			o->metrics_socket = v;
+		else if (!strcmp(a, "--log-file"))
+			o->log_file = v;
+		else if (!strcmp(a, "--metrics-port")) {
+			if (parse_number(a, v, 65535, &n) || n == 0) {
+				fprintf(stderr, "aivisord: --metrics-port must be 1..65535\n");
+				return -1;
+			}
+			o->metrics_port = (int)n;
+		} else if (!strcmp(a, "--console-log-cap")) {
+			if (parse_number(a, v, 1ULL << 40, &n) || n < 4096) {
+				fprintf(stderr, "aivisord: --console-log-cap must be at least 4096 bytes\n");
+				return -1;
+			}
+			o->log_cap = n;
+		} else if (!strcmp(a, "--log-level")) {
+			if (log_level_parse(v, &o->level)) {
+				fprintf(stderr, "aivisord: --log-level must be error, warn, info or debug\n");
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "aivisord: unknown option %s\n", a);
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A sibling of this binary (build/bin/aivisor-vmm next to build/bin/aivisord). */
+static int sibling(const char *name, char *out, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	return snprintf(out, size, "%s/%s", self, name) >= (int)size ? -1 : 0;
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -1;
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, mode) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(tmp, mode) && errno != EEXIST ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (log_open(o.log_file, o.level)) {
+		fprintf(stderr, "aivisord: cannot open log %s: %s\n", o.log_file, strerror(errno));
+		return 1;
+	}
+	struct registry_config cfg = { .log_cap_bytes = o.log_cap };
+	if (mkdir_parents(o.state_dir, 0700) || !realpath(o.state_dir, cfg.state_dir)) {
+		log_error("state directory %s: %s", o.state_dir, strerror(errno));
+		return 1;
+	}
+	char vmm[PATH_MAX], vgpud_bin[PATH_MAX], vgpu_sock[PATH_MAX + 16], vgpud_log[PATH_MAX + 16];
+	if (o.vmm)
+		snprintf(vmm, sizeof(vmm), "%s", o.vmm);
+	else if (sibling("aivisor-vmm", vmm, sizeof(vmm))) {
+		log_error("cannot locate aivisor-vmm; pass --vmm");
+		return 1;
+	}
+	if (!realpath(vmm, cfg.vmm_path))
+		snprintf(cfg.vmm_path, sizeof(cfg.vmm_path), "%s", vmm); /* checked again at each start */
+
+	/* One daemon per state directory: two would both restart the same VMs. */
+	char lock_path[PATH_MAX + 16];
+	snprintf(lock_path, sizeof(lock_path), "%s/aivisord.lock", cfg.state_dir);
+	int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+		log_error("another aivisord is using %s (%s)", cfg.state_dir, strerror(errno));
+		return 1;
+	}
+
+	char sock_dir[PATH_MAX];
+	snprintf(sock_dir, sizeof(sock_dir), "%s", o.socket);
+	char *slash = strrchr(sock_dir, '/');
+	if (slash && slash != sock_dir) {
+		*slash = '\0';
+		if (mkdir_parents(sock_dir, 0755))
+			log_warn("cannot create %s: %s", sock_dir, strerror(errno));
+	}
+
+	/* Signals are taken synchronously: the handler threads inherit the mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		return 1;
+	}
+
+	char err[512] = "";
+	snprintf(vgpu_sock, sizeof(vgpu_sock), "%s", o.vgpu_socket ? o.vgpu_socket : "");
+	if (!vgpu_sock[0])
+		snprintf(vgpu_sock, sizeof(vgpu_sock), "%s/vgpu.sock", cfg.state_dir);
+	snprintf(vgpud_log, sizeof(vgpud_log), "%s/vgpud.log", cfg.state_dir);
+	const char *vgpud_path = NULL;
+	if (!o.no_vgpud) {
+		if (o.vgpud)
+			vgpud_path = o.vgpud;
+		else if (!sibling("aivisor-vgpud", vgpud_bin, sizeof(vgpud_bin)))
+			vgpud_path = vgpud_bin;
+	}
+	struct vgpud *v = vgpud_start(vgpud_path, vgpu_sock, vgpud_log, err, sizeof(err));
+	if (!v) {
+		log_error("vGPU server: %s", err);
+		return 1;
+	}
+	if (vgpud_socket(v))
+		snprintf(cfg.vgpu_socket, sizeof(cfg.vgpu_socket), "%s", vgpud_socket(v));
+
+	struct registry *r = registry_open(&cfg, err, sizeof(err));
+	if (!r) {
+		log_error("%s", err);
+		vgpud_stop(v, true);
+		return 1;
+	}
+	struct metrics_server *m = NULL;
+	if (o.metrics_port || o.metrics_socket) {
+		m = metrics_start(o.metrics_port, o.metrics_socket, r, v, err, sizeof(err));
+		if (!m) {
+			log_error("%s", err);
+			registry_close(r);
+			vgpud_stop(v, true);
+			return 1;
+		}
+	}
+	struct api_server *api = api_start(o.socket, r, v, err, sizeof(err));
+	if (!api) {
+		log_error("%s", err);
+		if (m)
+			metrics_stop(m);
+		registry_close(r);
+		vgpud_stop(v, true);
+		return 1;
+	}
+	log_info("aivisord ready: socket %s, state %s, vmm %s", o.socket, cfg.state_dir, cfg.vmm_path);
+
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = read(sfd, &si, sizeof(si));
+		if (n == (ssize_t)sizeof(si) && si.ssi_signo != SIGHUP)
+			break;
+		if (n < 0 && errno != EINTR) {
+			log_error("signalfd read: %s", strerror(errno));
+			break;
+		}
+	}
+	log_info("signal %u: shutting down (tenant VMs keep running)", si.ssi_signo);
+	api_stop(api);
+	if (m)
+		metrics_stop(m);
+	struct tenant_info *running;
+	size_t nrunning = 0;
+	if (!registry_list(r, true, &running, &nrunning))
+		free(running);
+	registry_close(r);
+	vgpud_stop(v, nrunning == 0);
+	close(sfd);
+	close(lock_fd);
+	return 0;
+}

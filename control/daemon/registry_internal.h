@@ -1,0 +1,56 @@
+/*
+ * registry_internal.h - the registry's data, shared by registry.c (the
+ * table and persistence) and lifecycle.c (processes, monitor, restarts).
+ * Everything here is protected by registry.lock.
+ */
+#ifndef AIVISOR_REGISTRY_INTERNAL_H
+#define AIVISOR_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "registry_daemon.h"
+#include "vm_process.h"
+
+struct tenant {
+	struct tenant_def def;
+	enum tenant_state state;
+	struct vm_proc proc;        /* pidfd -1 when no process */
+	bool our_child;             /* spawned by this daemon: exit status is ours to reap */
+	bool stop_requested;
+	bool busy;                  /* a stop owns the tenant */
+	unsigned users;             /* threads waiting on it; it may not be freed */
+	time_t started_at, ended_at;
+	unsigned restarts, crashes;
+	enum tenant_exit_kind last_exit;
+	int exit_code, exit_signal;
+	int64_t restart_due_ms;     /* monotonic ms; 0 = no restart pending */
+};
+
+struct registry {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;     /* broadcast on every state change */
+	struct tenant **t;
+	size_t n, cap;
+	struct registry_config cfg;
+	char boot_id[40];
+	int epfd, wakefd;
+	pthread_t monitor;
+	bool monitor_running;
+	bool closing;
+};
+
+/* registry.c */
+struct tenant *registry__find(struct registry *r, const char *name);
+int registry__persist(struct registry *r, struct tenant *t, char *err, size_t errlen);
+void registry__log_path(const struct registry *r, const struct tenant_def *d, char *out, size_t size);
+
+/* lifecycle.c */
+int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);
+int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen);
+void lifecycle__monitor_stop(struct registry *r);
+void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks,
+			const char *boot_id);
+int64_t lifecycle__now_ms(void);
+
+#endif
