@@ -63,6 +63,7 @@
 #define VGPU_SQ_DEFAULT   1024u
 #define VGPU_GRAPH_MAX    65536u     /* commands in one recorded graph */
 #define VGPU_NO_OFF       UINT64_MAX /* "no buffer" for optional outputs */
+#define VGPU_I8_K_MAX     65536u     /* GEMM_I8: k*127*127 fits int32 */
 
 /* Feature bits (ctrl.features), set by whoever initialises the window. */
 #define VGPU_FEAT_GRAPH        (1ull << 0) /* GRAPH_RUN */

@@ -1,0 +1,111 @@
+/*
+ * aivisor-vgpud - the vGPU server as a daemon.
+ *
+ *   aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]
+ *                 [--backend openblas] [--stats]
+ *
+ * Runs until SIGINT/SIGTERM.  --stats prints the stats JSON of the server
+ * already running on PATH and exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgpu_host.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]\n"
+		   "                     [--backend openblas] [--stats]\n"
+		   "  --socket PATH   listen on PATH (default " VGPU_DEFAULT_SOCKET ")\n"
+		   "  --threads N     backend threads (default: online cores)\n"
+		   "  --slice-ms MS   scheduling slice, 0.5..30 ms (default 2)\n"
+		   "  --backend NAME  compute backend (openblas)\n"
+		   "  --stats         print the running server's per-tenant stats (JSON)\n");
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "slice-ms", required_argument, NULL, 'l' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vgpu_server_config cfg = { 0 };
+	int stats = 0, c;
+	double v;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': cfg.socket_path = optarg; break;
+		case 'b': cfg.backend = optarg; break;
+		case 'S': stats = 1; break;
+		case 't':
+			if (parse_num(optarg, 1, 1024, &v)) {
+				fprintf(stderr, "aivisor-vgpud: --threads wants 1..1024, got '%s'\n", optarg);
+				return 2;
+			}
+			cfg.threads = (int)v;
+			break;
+		case 'l':
+			if (parse_num(optarg, 0.5, 30, &v)) {
+				fprintf(stderr, "aivisor-vgpud: --slice-ms wants 0.5..30, got '%s'\n", optarg);
+				return 2;
+			}
+			cfg.slice_us = (uint32_t)(v * 1000);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	char err[256];
+	if (stats) {
+		char *json;
+		if (vgpu_stats(cfg.socket_path, &json, err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vgpud: %s\n", err);
+			return 1;
+		}
+		printf("%s\n", json);
+		free(json);
+		return 0;
+	}
+	/* Block the signals before the executor thread starts, so it inherits
+	 * the mask and only sigwait below sees them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	struct vgpu_server *s;
+	if (vgpu_server_start(&cfg, &s, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vgpud: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "aivisor-vgpud: listening on %s\n",
+		cfg.socket_path ? cfg.socket_path : VGPU_DEFAULT_SOCKET);
+	int sig;
+	sigwait(&set, &sig);
+	vgpu_server_stop(s);
+	return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * server_internal.h - the vGPU server's state.  One thread (the executor)
+ * owns all of it: it serves the socket, scans the rings, and runs
+ * commands, so nothing here is locked.
+ */
+#ifndef VGPU_SERVER_INTERNAL_H
+#define VGPU_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vgpu_abi.h"
+#include "vgpu_host.h"
+#include "../backend/backend.h"
+
+#define VGPU_MAX_TENANTS 256
+
+/* Where a tenant is in its current command. */
+struct exec_state {
+	bool active;             /* a command has been taken and not finished */
+	struct vgpu_cmd top;     /* private copy of the ring command */
+	uint32_t index;          /* its submission index */
+	bool in_graph;           /* top is a GRAPH_RUN being unrolled */
+	uint32_t graph_pos;      /* commands of the graph started so far */
+	bool sub_loaded;         /* cur holds a validated command in progress */
+	struct vgpu_cmd cur;     /* the command being run (top, or from graph) */
+	uint32_t row;            /* GEMM rows done (row chunking) */
+	uint64_t wait_ns;        /* queue wait before the command started */
+};
+
+struct tenant {
+	uint32_t id;
+	char name[VGPU_NAME_MAX];
+	int prio;
+	uint32_t weight;
+	int sock, doorbell, complete;
+
+	/* Private geometry, fixed at attach: never re-read from the window. */
+	uint8_t *base;
+	struct vgpu_layout lay;
+	struct vgpu_ctrl *ctrl;
+	const struct vgpu_cmd *sq;
+	struct vgpu_cqe *cq;
+	uint8_t *arena;
+
+	/* Private ring state; the shared copies are outputs only. */
+	uint32_t head, done, cq_tail, reset_ack;
+	bool error;              /* ERROR state until reset */
+	bool busy;               /* as last told to the policy */
+	uint64_t ready_since_ns; /* head command became runnable */
+	struct exec_state ex;
+
+	uint64_t commands, errors, busy_ns, queue_wait_ns;
+};
+
+struct vgpu_server {
+	const struct vgpu_backend *backend;
+	struct sched *sched;
+	char socket_path[108];
+	int listen_fd, epoll_fd, stop_fd;
+	pthread_t thread;
+	bool thread_started;
+	uint64_t slice_ns, poll_ns;
+	double flops_per_ns;     /* measured GEMM rate, sizes chunks */
+	bool polling;            /* server_polling advertised to tenants */
+	uint32_t next_id;
+	struct tenant *tenants[VGPU_MAX_TENANTS];
+	uint32_t ntenants;
+};
+
+uint64_t vgpu_now_ns(void);
+
+/* listener.c */
+int listener_open(struct vgpu_server *s, char *err, size_t errlen);
+void listener_event(struct vgpu_server *s, int fd, uint32_t events);
+
+/* tenant.c */
+int tenant_attach(struct vgpu_server *s, int sock, const void *req, size_t len,
+		  const int *fds, int nfds, char *msg, size_t msglen, uint32_t *id);
+void tenant_detach(struct vgpu_server *s, struct tenant *t);
+struct tenant *tenant_by_fd(struct vgpu_server *s, int fd);
+/* Writes the completion eventfd (a saturated counter is already a signal). */
+void tenant_signal(struct tenant *t);
+
+/* exec.c */
+bool exec_scan(struct vgpu_server *s, uint64_t now);
+void exec_step(struct vgpu_server *s, struct tenant *t);
+struct tenant *exec_pick(struct vgpu_server *s, uint64_t now);
+void exec_set_polling(struct vgpu_server *s, bool on);
+
+/* stats.c */
+char *stats_json(const struct vgpu_server *s);
+
+/* executor.c */
+void *executor_main(void *arg);
+
+#endif
