@@ -25,7 +25,7 @@
 #define MIB (1ULL << 20)
 #define HUGE (2 * MIB)
 #define DEFAULT_MEMORY_MIB 64
-#define MIN_MEMORY_MIB 8
+#define MIN_MEMORY_MIB 16
 #define MAX_MEMORY_MIB (32ULL * 1024)
 #define MAX_ELF_SIZE (1ULL << 30)
 #define MAX_ENV 256
@@ -99,7 +99,7 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 		switch (c) {
 		case OPT_MEMORY:
 			if (parse_uint(optarg, MIN_MEMORY_MIB, MAX_MEMORY_MIB, &v))
-				return usage_error("--memory %s: want MiB between 8 and 32768", optarg);
+				return usage_error("--memory %s: want MiB between 16 and 32768", optarg);
 			o->memory_mib = v;
 			break;
 		case OPT_VCPUS:
@@ -229,10 +229,13 @@ int main(int argc, char **argv)
 	}
 	g->mem.ram = (struct guest_region){ .start = 0, .size = ram_size, .host = ram };
 
-	uint64_t stack_size = ram_size / 8 > 8 * MIB ? 8 * MIB : ram_size / 8;
-	gpa_t stack_top = ram_size, stack_bottom = ram_size - stack_size;
+	/* Stack at the top of RAM, 2 to 8 MiB, with an unmapped 2 MiB guard
+	 * below it so that an overflow faults instead of eating the heap. */
+	uint64_t stack_size = (ram_size / 8) & ~(HUGE - 1);
+	stack_size = stack_size < HUGE ? HUGE : stack_size > 8 * MIB ? 8 * MIB : stack_size;
+	gpa_t stack_top = ram_size, stack_bottom = ram_size - stack_size, guard = stack_bottom - HUGE;
 	struct elf_image img;
-	if (elf_load(elf, elf_len, ram, stack_bottom, GUEST_USER_BASE, &img, err, sizeof(err))) {
+	if (elf_load(elf, elf_len, ram, guard, GUEST_USER_BASE, &img, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vmm: %s: bad ELF: %s\n", o.argv[0], err);
 		return 1;
 	}
@@ -243,8 +246,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
-	struct boot_map maps[] = { { GUEST_USER_BASE, ram_size - GUEST_USER_BASE } };
-	if (boot_write_tables(&g->mem, maps, 1, err, sizeof(err))) {
+	struct boot_map maps[] = { { GUEST_USER_BASE, guard - GUEST_USER_BASE }, { stack_bottom, stack_size } };
+	if (boot_write_tables(&g->mem, maps, 2, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
@@ -277,7 +280,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
-	if (mm_init(&g->mm, img.hi, stack_bottom, discard_pages, &g->mem)) {
+	if (mm_init(&g->mm, img.hi, guard, discard_pages, &g->mem)) {
 		fprintf(stderr, "aivisor-vmm: out of memory\n");
 		return 1;
 	}

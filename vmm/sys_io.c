@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@ static int64_t do_read(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len,
 		return -EBADF;
 	if (len > SSIZE_MAX)
 		return -EINVAL;
+	if (len == 0)
+		return 0;
 	void *p = guest_mem_user(&g->mem, buf, len);
 	if (!p)
 		return -EFAULT;
@@ -49,6 +52,8 @@ static int64_t do_write(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len
 		return -EBADF;
 	if (len > SSIZE_MAX)
 		return -EINVAL;
+	if (len == 0)
+		return 0;
 	const void *p = guest_mem_user(&g->mem, buf, len);
 	if (!p)
 		return -EFAULT;
@@ -85,16 +90,21 @@ static int64_t map_iov(struct guest *g, uint64_t iov, uint64_t cnt, struct iovec
 	const struct guest_iovec *giov = guest_mem_user(&g->mem, iov, cnt * sizeof(*giov));
 	if (!giov)
 		return -EFAULT;
+	struct guest_iovec v[GUEST_IOV_MAX];
+	memcpy(v, giov, cnt * sizeof(*giov)); /* one read: the guest may change it */
 	uint64_t total = 0;
 	for (uint64_t i = 0; i < cnt; i++) {
-		struct guest_iovec v = giov[i]; /* one read: the guest may change it */
-		if (v.len > SSIZE_MAX - total)
+		if (v[i].len > SSIZE_MAX - total)
 			return -EINVAL;
-		total += v.len;
-		out[i].iov_base = guest_mem_user(&g->mem, v.base, v.len);
-		if (!out[i].iov_base)
+		total += v[i].len;
+	}
+	for (uint64_t i = 0; i < cnt; i++) {
+		/* Linux never touches the base of an empty buffer (musl passes
+		 * NULL ones), so neither is it checked. */
+		out[i].iov_base = v[i].len ? guest_mem_user(&g->mem, v[i].base, v[i].len) : NULL;
+		if (v[i].len && !out[i].iov_base)
 			return -EFAULT;
-		out[i].iov_len = v.len;
+		out[i].iov_len = v[i].len;
 	}
 	return 0;
 }

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <sched.h>
 
 #include "sys_handlers.h"
 
@@ -40,9 +39,7 @@ int64_t sys_sched_yield(struct guest *g, const uint64_t *a)
 {
 	(void)g;
 	(void)a;
-	/* syscall(): <sched.h> is shadowed by scheduler/include/sched.h on
-	 * the project's include path. */
-	return syscall(SYS_sched_yield) < 0 ? -errno : 0;
+	return sched_yield() < 0 ? -errno : 0;
 }
 
 int64_t sys_arch_prctl(struct guest *g, const uint64_t *a)

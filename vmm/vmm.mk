@@ -1,14 +1,5 @@
 # vmm/: aivisor-vmm, its test guests, unit tests and fuzzers.
 
-# scheduler/include/sched.h shadows the C library's <sched.h> (which
-# <pthread.h> includes) on the shared include path, so the VMM's objects
-# are compiled with only the include directories they use.
-VMM_INCLUDES := -Ivgpu/include -Ivmm/include
-$(BUILD)/obj/vmm/%.o $(BUILD)/obj-san/vmm/%.o $(BUILD)/obj-san/tests/unit/test_vmm_%.o: \
-	CFLAGS := $(CSTD) $(WARN) -O2 -g $(VMM_INCLUDES) -MMD -MP
-$(BUILD)/obj-fuzz/vmm/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_elf.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_syscall.o: \
-	FUZZFLAGS := $(CSTD) -Wall -Wextra -g -O1 $(VMM_INCLUDES) -fsanitize=fuzzer,address,undefined
-
 # Pure code, linked into the VMM, the unit tests and the fuzzers.
 VMM_CORE_SRCS := vmm/guest_mem.c vmm/elf_load.c vmm/mm.c vmm/syscall.c vmm/sys_io.c \
 	vmm/sys_fs.c vmm/sys_mem.c vmm/sys_time.c vmm/sys_misc.c vmm/shares.c vmm/fd_table.c \
