@@ -16,12 +16,9 @@ LV_XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2
 LV_LIBS  := $(LV_XML_LIBS) -lpthread
 LV_INC   := -Icontrol/libvirt $(LV_XML_CFLAGS)
 
-# Every flavour of our objects needs libxml2's headers, and must not see
-# scheduler/include: its sched.h would shadow <sched.h>, which <pthread.h> includes.
-LV_CFLAGS    := $(filter-out -Ischeduler/include,$(CFLAGS)) $(LV_INC)
-LV_FUZZFLAGS := $(filter-out -Ischeduler/include,$(FUZZFLAGS)) $(LV_INC)
-$(BUILD)/obj/control/libvirt/%.o $(BUILD)/obj-san/control/libvirt/%.o $(BUILD)/obj-san/tests/unit/test_libvirt_%.o: CFLAGS := $(LV_CFLAGS)
-$(BUILD)/obj-fuzz/control/libvirt/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml%.o: FUZZFLAGS := $(LV_FUZZFLAGS)
+# every flavour of our objects needs libxml2's headers
+$(BUILD)/obj/control/libvirt/%.o $(BUILD)/obj-san/control/libvirt/%.o $(BUILD)/obj-san/tests/unit/test_libvirt_%.o: CFLAGS += $(LV_INC)
+$(BUILD)/obj-fuzz/control/libvirt/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml%.o: FUZZFLAGS += $(LV_INC)
 
 BINS += $(BUILD)/bin/aivisor-lvtestd
 $(BUILD)/bin/aivisor-lvtestd: $(LV_OBJS) $(BUILD)/obj/$(LV_TENANT_SRC:.c=.o) $(BUILD)/obj/control/libvirt/lv_memstore.o $(BUILD)/obj/control/libvirt/lv_testd.o
@@ -47,5 +44,9 @@ $(BUILD)/fuzz/xdr: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr.o $(LV_FUZZ_OBJS)
 $(BUILD)/fuzz/domxml: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o $(LV_FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZFLAGS) -o $@ $^ $(LV_LIBS)
+
+# keep the objects the pattern rules chain through (make would delete them)
+.SECONDARY: $(LV_SAN_OBJS) $(LV_FUZZ_OBJS) $(LV_UNIT:%=$(BUILD)/obj-san/tests/unit/test_libvirt_%.o) \
+	$(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o
 
 BENCHES += bench/virsh.sh
