@@ -23,3 +23,9 @@ $(BUILD)/bin/aivisor: $(AIVISOR_CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_
 $(BUILD)/bin/aivisord: $(AIVISORD_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(CONTROL_LIBS)
+
+# ticker: a sleeping guest program for the daemon's tests and benchmark.
+GUESTS += $(BUILD)/guest/ticker
+$(BUILD)/guest/ticker: $(BUILD)/obj-musl/control/guests/ticker.o
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^
