@@ -83,9 +83,13 @@ static int run_tenant(const char *uri, const struct qemu_domain_spec *s, const c
 	sigaction(SIGINT, &sa, NULL);
 
 	int rc = 1;
-	if (qemu_domain_define(uri, s, err, sizeof err) || qemu_domain_start(uri, s->name, err, sizeof err)) {
+	if (qemu_domain_define(uri, s, err, sizeof err)) {
 		fprintf(stderr, "aivisor-qemu: %s\n", err);
 		goto out;
+	}
+	if (qemu_domain_start(uri, s->name, err, sizeof err)) {
+		fprintf(stderr, "aivisor-qemu: %s\n", err);
+		goto undefine;
 	}
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -111,6 +115,7 @@ static int run_tenant(const char *uri, const struct qemu_domain_spec *s, const c
 		struct timespec nap = { 0, 200 * 1000 * 1000 };
 		nanosleep(&nap, NULL);
 	}
+undefine:
 	if (qemu_domain_undefine(uri, s->name, err, sizeof err) && rc == 0) {
 		fprintf(stderr, "aivisor-qemu: %s\n", err);
 		rc = 1;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,19 @@ static int reap(pid_t pid, unsigned timeout_ms, int *status)
 	}
 }
 
+void qemu_bridge_qemu_owner(char *buf, size_t len)
+{
+	static const char *const users[] = { "libvirt-qemu", "qemu" };
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+		struct passwd *pw = getpwnam(users[i]);
+		if (pw) {
+			snprintf(buf, len, "%u:%u", (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+			return;
+		}
+	}
+}
+
 /* The child's stdout is the pipe; "ready PATH" on it means listening. */
 static void exec_bridge(const struct qemu_bridge_opts *o, int out_fd)
 {
@@ -68,9 +82,15 @@ static void exec_bridge(const struct qemu_bridge_opts *o, int out_fd)
 		argv[n++] = "--weight";
 		argv[n++] = weight;
 	}
-	if (o->socket_owner) {
+	/* QEMU connects as its own user: the socket (mode 0600) must be its. */
+	char owner[64];
+	if (o->socket_owner)
+		snprintf(owner, sizeof owner, "%s", o->socket_owner);
+	else
+		qemu_bridge_qemu_owner(owner, sizeof owner);
+	if (owner[0]) {
 		argv[n++] = "--socket-owner";
-		argv[n++] = o->socket_owner;
+		argv[n++] = owner;
 	}
 	argv[n] = NULL;
 	if (dup2(out_fd, STDOUT_FILENO) < 0)

@@ -21,8 +21,14 @@ struct qemu_bridge_opts {
 	const char *prio;         /* "high" | "normal" | "low"; NULL = normal */
 	unsigned weight;          /* 0 = the server's default */
 	const char *log_path;     /* bridge's stderr; NULL = inherit */
-	const char *socket_owner; /* "UID:GID" for the socket (QEMU's user); NULL = keep */
+	const char *socket_owner; /* "UID:GID" for the socket; NULL = the user QEMU
+	                             runs as under libvirt (qemu_bridge_qemu_owner) */
 };
+
+/* "UID:GID" of the user libvirt runs QEMU as (libvirt-qemu on Debian,
+ * qemu on Fedora/RHEL) into buf, or "" when there is no such user (QEMU
+ * then runs as root and the socket keeps its owner). */
+void qemu_bridge_qemu_owner(char *buf, size_t len);
 
 /* Starts the bridge and waits (up to timeout_ms) until it reports that
  * QEMU can connect.  If it fails to start, its error line is in err. */

@@ -5,6 +5,7 @@
 #include "qemu_domain.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,10 +22,14 @@ static void quiet(void *opaque, virErrorPtr e)
 	(void)e;
 }
 
-static const char *last_error(void)
+/* Formats "libvirt WHAT of 'NAME': MESSAGE".  libvirt's message is
+ * copied first: any later libvirt call (even virDomainGetName) resets it. */
+static int lv_fail(char *err, size_t errlen, int rc, const char *what, const char *name)
 {
 	const char *m = virGetLastErrorMessage();
-	return m ? m : "unknown libvirt error";
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s", m ? m : "unknown libvirt error");
+	return qemu_err(err, errlen, rc, "libvirt %s of '%s': %s", what, name, msg);
 }
 
 static int conn_open(const char *uri, virConnectPtr *out, char *err, size_t errlen)
@@ -34,7 +39,7 @@ static int conn_open(const char *uri, virConnectPtr *out, char *err, size_t errl
 		uri = QEMU_DEFAULT_URI;
 	*out = virConnectOpen(uri);
 	if (!*out)
-		return qemu_err(err, errlen, -ECONNREFUSED, "libvirt %s: %s", uri, last_error());
+		return lv_fail(err, errlen, -ECONNREFUSED, "connection", uri);
 	return 0;
 }
 
@@ -45,7 +50,7 @@ static int lookup(virConnectPtr c, const char *name, virDomainPtr *out, char *er
 		return 0;
 	if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
 		return qemu_err(err, errlen, -ENOENT, "no libvirt domain '%s'", name);
-	return qemu_err(err, errlen, -EIO, "libvirt lookup of '%s': %s", name, last_error());
+	return lv_fail(err, errlen, -EIO, "lookup", name);
 }
 
 int qemu_domain_define(const char *uri, const struct qemu_domain_spec *spec,
@@ -62,8 +67,7 @@ int qemu_domain_define(const char *uri, const struct qemu_domain_spec *spec,
 		if (d)
 			virDomainFree(d);
 		else
-			rc = qemu_err(err, errlen, -EIO, "libvirt define of '%s': %s", spec->name,
-				      last_error());
+			rc = lv_fail(err, errlen, -EIO, "define", spec->name);
 		virConnectClose(c);
 	}
 	free(xml);
@@ -72,7 +76,7 @@ int qemu_domain_define(const char *uri, const struct qemu_domain_spec *spec,
 
 /* Runs op on the named domain with a fresh connection. */
 static int with_domain(const char *uri, const char *name,
-		       int (*op)(virDomainPtr d, void *arg, char *err, size_t errlen), void *arg,
+		       int (*op)(virDomainPtr d, const char *name, void *arg, char *err, size_t errlen), void *arg,
 		       char *err, size_t errlen)
 {
 	if (!name || !name[0])
@@ -84,22 +88,20 @@ static int with_domain(const char *uri, const char *name,
 	virDomainPtr d;
 	rc = lookup(c, name, &d, err, errlen);
 	if (!rc) {
-		rc = op(d, arg, err, errlen);
+		rc = op(d, name, arg, err, errlen);
 		virDomainFree(d);
 	}
 	virConnectClose(c);
 	return rc;
 }
 
-static int op_start(virDomainPtr d, void *arg, char *err, size_t errlen)
+static int op_start(virDomainPtr d, const char *name, void *arg, char *err, size_t errlen)
 {
 	(void)arg;
 	if (virDomainIsActive(d) == 1)
-		return qemu_err(err, errlen, -EBUSY, "domain '%s' is already running",
-				virDomainGetName(d));
+		return qemu_err(err, errlen, -EBUSY, "domain '%s' is already running", name);
 	if (virDomainCreate(d) < 0)
-		return qemu_err(err, errlen, -EIO, "libvirt start of '%s': %s", virDomainGetName(d),
-				last_error());
+		return lv_fail(err, errlen, -EIO, "start", name);
 	return 0;
 }
 
@@ -120,7 +122,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int op_stop(virDomainPtr d, void *arg, char *err, size_t errlen)
+static int op_stop(virDomainPtr d, const char *name, void *arg, char *err, size_t errlen)
 {
 	const struct stop_args *a = arg;
 	if (virDomainIsActive(d) != 1)
@@ -136,8 +138,7 @@ static int op_stop(virDomainPtr d, void *arg, char *err, size_t errlen)
 		}
 	}
 	if (virDomainDestroy(d) < 0 && virDomainIsActive(d) == 1)
-		return qemu_err(err, errlen, -EIO, "libvirt destroy of '%s': %s", virDomainGetName(d),
-				last_error());
+		return lv_fail(err, errlen, -EIO, "destroy", name);
 	return 0;
 }
 
@@ -148,16 +149,15 @@ int qemu_domain_stop(const char *uri, const char *name, bool force, unsigned tim
 	return with_domain(uri, name, op_stop, &a, err, errlen);
 }
 
-static int op_undefine(virDomainPtr d, void *arg, char *err, size_t errlen)
+static int op_undefine(virDomainPtr d, const char *name, void *arg, char *err, size_t errlen)
 {
 	(void)arg;
 	struct stop_args a = { true, 0 };
-	int rc = op_stop(d, &a, err, errlen);
+	int rc = op_stop(d, name, &a, err, errlen);
 	if (rc)
 		return rc;
 	if (virDomainUndefine(d) < 0)
-		return qemu_err(err, errlen, -EIO, "libvirt undefine of '%s': %s",
-				virDomainGetName(d), last_error());
+		return lv_fail(err, errlen, -EIO, "undefine", name);
 	return 0;
 }
 
@@ -166,13 +166,12 @@ int qemu_domain_undefine(const char *uri, const char *name, char *err, size_t er
 	return with_domain(uri, name, op_undefine, NULL, err, errlen);
 }
 
-static int op_state(virDomainPtr d, void *arg, char *err, size_t errlen)
+static int op_state(virDomainPtr d, const char *name, void *arg, char *err, size_t errlen)
 {
 	enum qemu_domain_state *out = arg;
 	int state, reason;
 	if (virDomainGetState(d, &state, &reason, 0) < 0)
-		return qemu_err(err, errlen, -EIO, "libvirt state of '%s': %s", virDomainGetName(d),
-				last_error());
+		return lv_fail(err, errlen, -EIO, "state", name);
 	switch (state) {
 	case VIR_DOMAIN_SHUTOFF: *out = QEMU_DOMAIN_SHUTOFF; break;
 	case VIR_DOMAIN_RUNNING:

@@ -188,12 +188,12 @@ int qemu_domain_xml(const struct qemu_domain_spec *s, char **xml, char *err, siz
 	if (s->vgpu_socket) {
 		/* One vector: the completion eventfd QEMU may turn into an MSI-X
 		 * interrupt (the guest polls instead).  ioeventfd lets KVM deliver
-		 * the doorbell write without a QEMU exit. */
+		 * the doorbell write without a QEMU exit.
+		 * The window's size is not stated: with a server, QEMU takes it
+		 * from the shared memory fd (libvirt refuses <size> here). */
 		fputs("    <shmem name='aivisor-vgpu-", f);
 		put_escaped(f, s->name);
-		fprintf(f, "'>\n      <model type='ivshmem-doorbell'/>\n"
-			   "      <size unit='M'>%llu</size>\n      <server path='",
-			(unsigned long long)s->vgpu_memory_mib);
+		fputs("'>\n      <model type='ivshmem-doorbell'/>\n      <server path='", f);
 		put_escaped(f, s->vgpu_socket);
 		fputs("'/>\n      <msi vectors='1' ioeventfd='on'/>\n    </shmem>\n", f);
 	}
