@@ -242,13 +242,14 @@ __global__ void k_quant_scale(float *scale, const float *part, unsigned n)
 		m = fmaxf(m, part[i]);
 	m = block_max(m);
 	if (threadIdx.x == 0)
-		*scale = m > 0.0f && isfinite(m) ? m / 127.0f : 1.0f;
+		*scale = m > 0.0f ? m / 127.0f : 1.0f;
 }
 
-__global__ void k_check_finite(const float *x, size_t n, int *err)
+__global__ void k_check_finite(const float *x, size_t rows, size_t cols, size_t ld, int *err)
 {
+	size_t n = rows * cols;
 	for (size_t i = gtid(); i < n; i += gstride())
-		if (!isfinite(x[i])) {
+		if (!isfinite(x[(i / cols) * ld + i % cols])) {
 			flag_error(err, CUDA_KERNELS_ENONFINITE);
 			return;
 		}
@@ -361,7 +362,9 @@ __global__ void k_adam(float *w, float *m, float *v, const float *g, const uint3
 	float b2 = __uint_as_float(hyper[2]), eps = __uint_as_float(hyper[3]);
 	float wd = __uint_as_float(hyper[4]);
 	uint32_t step = hyper[5];
-	if (step == 0) {
+	/* The same refusals as the CPU backend (cpu_ops.c), nothing written. */
+	if (step == 0 || !isfinite(lr) || !isfinite(eps) || !isfinite(wd) ||
+	    !(b1 >= 0.0f && b1 < 1.0f) || !(b2 >= 0.0f && b2 < 1.0f) || !(eps >= 0.0f)) {
 		if (gtid() == 0)
 			flag_error(err, CUDA_KERNELS_EBADARG);
 		return;
@@ -663,11 +666,12 @@ cudaError_t cuda_kernels_fill(cudaStream_t s, uint32_t *x, uint32_t value, size_
 	return LAUNCHED();
 }
 
-cudaError_t cuda_kernels_check_finite(cudaStream_t s, const float *x, size_t n, int *err)
+cudaError_t cuda_kernels_check_finite(cudaStream_t s, const float *x, size_t rows, size_t cols,
+				      size_t ld, int *err)
 {
-	if (n == 0)
+	if (rows == 0 || cols == 0)
 		return cudaSuccess;
-	k_check_finite<<<blocks_for(n), kThreads, 0, s>>>(x, n, err);
+	k_check_finite<<<blocks_for(rows * cols), kThreads, 0, s>>>(x, rows, cols, ld, err);
 	return LAUNCHED();
 }
 

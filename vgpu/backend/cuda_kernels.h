@@ -115,7 +115,8 @@ cudaError_t cuda_kernels_momentum(cudaStream_t s, float *w, float *v,
  * weight_decay as floats, then step >= 1 as uint32):
  *   g' = g + wd w;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2
  *   w -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps)
- * step 0 stores CUDA_KERNELS_EBADARG into *err and changes nothing.
+ * step 0, a non-finite lr/eps/weight_decay, eps < 0 or a beta outside
+ * [0, 1) store CUDA_KERNELS_EBADARG into *err and change nothing.
  */
 cudaError_t cuda_kernels_adam(cudaStream_t s, float *w, float *m, float *v,
 			      const float *g, const uint32_t *hyper, size_t n,
@@ -144,8 +145,10 @@ cudaError_t cuda_kernels_gemm_i8(cudaStream_t s, float *c, const int8_t *a,
 /* x[0..n) = the 32-bit pattern value */
 cudaError_t cuda_kernels_fill(cudaStream_t s, uint32_t *x, uint32_t value,
 			      size_t n);
-/* *err = CUDA_KERNELS_ENONFINITE when any of x[0..n) is NaN or infinite */
-cudaError_t cuda_kernels_check_finite(cudaStream_t s, const float *x, size_t n,
+/* *err = CUDA_KERNELS_ENONFINITE when any x[r * ld + c] (r < rows,
+ * c < cols) is NaN or infinite */
+cudaError_t cuda_kernels_check_finite(cudaStream_t s, const float *x,
+				      size_t rows, size_t cols, size_t ld,
 				      int *err);
 
 #ifdef __cplusplus
