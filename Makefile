@@ -16,7 +16,7 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 # -iquote, not -I: project headers are included with quotes, and a project
 # header may share a name with a system one (scheduler/include/sched.h vs
 # the C library's <sched.h>, which <pthread.h> pulls in).
-INCLUDES := -iquote vgpu/include -iquote vmm/include -iquote scheduler/include -iquote guest-agent/include -iquote control/include
+INCLUDES := -iquote vgpu/include -iquote vmm/include -iquote scheduler/include -iquote guest-agent/include -iquote control/include -iquote security/include
 CFLAGS   := $(CSTD) $(WARN) -O2 -g $(INCLUDES) -MMD -MP
 # Host-side unit tests run under AddressSanitizer and UBSan.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -50,6 +50,7 @@ $(BUILD)/obj-fuzz/%.o: %.c
 all:
 
 -include vmm/vmm.mk
+-include security/security.mk
 -include vgpu/vgpu.mk
 -include vgpu/cuda.mk
 -include vgpu/ivshmem/ivshmem.mk
