@@ -4,7 +4,8 @@
 # the host (build/obj), sanitized (build/obj-san) and static musl guests
 # (build/obj-musl): link $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o).
 VGPU_CLIENT_SRCS := vgpu/client/client.c vgpu/client/queue.c vgpu/client/encode.c \
-	vgpu/client/arena.c vgpu/host/window.c vgpu/host/attach.c
+	vgpu/client/arena.c vgpu/host/window.c vgpu/host/attach.c \
+	vgpu/ivshmem/client_ivshmem.c
 
 # VGPU_SERVER_SRCS: the server as a library (vgpu_server_start in
 # vgpu_host.h), e.g. for an embedded server.  Link with $(VGPU_CLIENT_SRCS)
@@ -23,3 +24,34 @@ $(BUILD)/bin/aivisor-vgpud: $(BUILD)/obj/vgpu/daemon/main.o \
 		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS)
+
+# The opcode selftest: host program and static microVM guest, same source.
+VGPU_SELFTEST_SRCS := vgpu/tests-guest/selftest.c vgpu/tests-guest/main.c
+BINS   += $(BUILD)/bin/aivisor-vgpu-selftest
+GUESTS += $(BUILD)/guest/vgpu-selftest
+$(BUILD)/bin/aivisor-vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj/%.o) \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+$(BUILD)/guest/vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# Unit tests (cmocka, ASan+UBSan): the server runs in the test process.
+VGPU_SAN_OBJS := $(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+	$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
+UNIT_TESTS += $(BUILD)/test/test_vgpu_ops $(BUILD)/test/test_vgpu_validate \
+	$(BUILD)/test/test_vgpu_isolation
+$(BUILD)/obj-san/tests/unit/test_vgpu_ops.o: CFLAGS += -iquote vgpu/tests-guest
+$(BUILD)/test/test_vgpu_ops: $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o \
+		$(BUILD)/obj-san/vgpu/tests-guest/selftest.o $(VGPU_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
+$(BUILD)/test/test_vgpu_validate: $(BUILD)/obj-san/tests/unit/test_vgpu_validate.o \
+		$(BUILD)/obj-san/vgpu/server/validate.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+$(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolation.o $(VGPU_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)

@@ -77,6 +77,16 @@ static int open_mvm(struct vgpu *g, const char *s, char *err, size_t errlen)
 	return map_layout(g, (uint8_t *)(uintptr_t)win, size, err, errlen);
 }
 
+/* s: the device's sysfs directory, or "" to find it by PCI id. */
+static int open_ivshmem(struct vgpu *g, const char *s, char *err, size_t errlen)
+{
+	int rc = ivshmem_client_open(s, NULL, &g->ivs, err, errlen);
+	if (rc)
+		return rc;
+	g->transport = VGPU_T_IVSHMEM;
+	return map_layout(g, g->ivs.window, g->ivs.window_size, err, errlen);
+}
+
 static int open_unix(struct vgpu *g, const char *path, const struct vgpu_open_opts *o,
 		     char *err, size_t errlen)
 {
@@ -120,6 +130,8 @@ int vgpu_open_ex(const char *spec, const struct vgpu_open_opts *o, struct vgpu *
 		rc = open_unix(g, spec + 5, o, err, errlen);
 	else if (!strncmp(spec, "mvm:", 4))
 		rc = open_mvm(g, spec + 4, err, errlen);
+	else if (!strncmp(spec, "ivshmem:", 8))
+		rc = open_ivshmem(g, spec + 8, err, errlen);
 	else
 		rc = vgpu_err(err, errlen, -EINVAL, "unknown vGPU spec '%s' (unix:PATH or mvm:...)", spec);
 	if (rc) {
@@ -143,6 +155,8 @@ void vgpu_close(struct vgpu *g)
 		vgpu_detach(&g->att);
 		vgpu_window_destroy(&g->win);
 	}
+	if (g->transport == VGPU_T_IVSHMEM)
+		ivshmem_client_close(&g->ivs);
 	vgpu__arena_release_all(g);
 	free(g->rec);
 	free(g);
@@ -157,6 +171,8 @@ static void ring_doorbell(struct vgpu *g)
 {
 	if (g->transport == VGPU_T_MVM) {
 		*g->doorbell = 1;
+	} else if (g->transport == VGPU_T_IVSHMEM) {
+		ivshmem_client_ring(&g->ivs);
 	} else {
 		uint64_t one = 1;
 		/* EAGAIN only when the counter is saturated: already rung. */
@@ -207,6 +223,15 @@ static uint64_t now_ns(void)
  * (< 0: forever).  Returns 0 or -ETIMEDOUT. */
 static int block_once(struct vgpu *g, int64_t timeout_ns)
 {
+	if (g->transport == VGPU_T_IVSHMEM) {
+		/* The completion interrupt needs a guest kernel driver: nap
+		 * instead, and let the caller re-check the fence. */
+		struct timespec ts = { 0, IVSHMEM_POLL_NS };
+		if (timeout_ns >= 0 && timeout_ns < IVSHMEM_POLL_NS)
+			ts.tv_nsec = (long)timeout_ns;
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	if (g->transport == VGPU_T_MVM) {
 		long r = syscall(AIVISOR_SYS_VGPU_WAIT,
 				 (unsigned long long)(timeout_ns < 0 ? INT64_MAX : timeout_ns));

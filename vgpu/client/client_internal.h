@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "vgpu_client.h"
+#include "../ivshmem/client_ivshmem.h"
 
 struct arena_range {
 	uint64_t off, size;
@@ -12,6 +13,7 @@ struct arena_range {
 enum vgpu_transport {
 	VGPU_T_UNIX,   /* host process: own window, eventfds */
 	VGPU_T_MVM,    /* microVM: window and doorbell mapped by the VMM */
+	VGPU_T_IVSHMEM, /* QEMU guest: window and doorbell in ivshmem BARs */
 };
 
 struct vgpu {
@@ -33,6 +35,7 @@ struct vgpu {
 	struct vgpu_window win;          /* VGPU_T_UNIX */
 	struct vgpu_attachment att;      /* VGPU_T_UNIX */
 	volatile uint32_t *doorbell;     /* VGPU_T_MVM */
+	struct ivshmem_client ivs;       /* VGPU_T_IVSHMEM */
 
 	struct arena_range *ranges;      /* allocated, sorted by offset */
 	uint32_t nranges, ranges_cap;

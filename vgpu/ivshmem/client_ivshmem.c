@@ -219,7 +219,7 @@ int ivshmem_client_wait(bool (*done)(void *arg), void *arg, uint32_t spin_iters,
 		__builtin_ia32_pause();
 	}
 	if (poll_ns == 0)
-		poll_ns = 20000;
+		poll_ns = IVSHMEM_POLL_NS;
 	int64_t start = now_ns();
 	int64_t deadline = (timeout_ns < 0 || timeout_ns > INT64_MAX - start) ? INT64_MAX
 									   : start + timeout_ns;

@@ -26,6 +26,7 @@
 #define IVSHMEM_SYSFS_PCI       "/sys/bus/pci/devices"
 #define IVSHMEM_REG_DOORBELL    12u     /* BAR0 register offset */
 #define IVSHMEM_VGPU_PEER       0u      /* the vGPU server's peer id */
+#define IVSHMEM_POLL_NS         20000   /* default nap between fence checks */
 
 struct ivshmem_client {
 	void *window;            /* BAR2 mapping: the vGPU window */
