@@ -1,0 +1,71 @@
+#!/bin/bash
+# bench/engine.sh - the engine against PyTorch on the CPU, side by side in
+# one run:
+#   - time per training epoch on digits (the REFERENCE.md recipe) inside a
+#     microVM (aivisor run ... aivisor-agent bench) vs PyTorch on the bare host;
+#   - inference latency for a batch of 1 and of 256 rows, likewise.
+# PyTorch (Debian's python3-torch, run with /usr/bin/python3) is only the
+# baseline: it is installed here if missing, never by the build or tests.
+# Where it cannot be installed the REFERENCE.md figures are the baseline,
+# marked baseline_source=reference.  Both sides use the same thread count
+# (the vGPU server's backend threads = PyTorch's intra-op threads).
+set -u
+cd "$(dirname "$0")/.."
+EPOCHS=${ENGINE_BENCH_EPOCHS:-20}
+RUNS=${ENGINE_BENCH_RUNS:-2000}
+THREADS=${ENGINE_BENCH_THREADS:-$(nproc)}
+agent=build/guest/aivisor-agent
+out=$(mktemp -d /tmp/aivisor-bench.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+for f in "$agent" build/bin/aivisor; do
+	[ -x "$f" ] || { echo "engine bench: $f is not built (make all)"; exit 1; }
+done
+
+# The engine inside a microVM; the embedded vGPU server gets THREADS.
+if ! AIVISOR_VGPU_THREADS=$THREADS build/bin/aivisor run --share datasets:/data --vgpu-memory 64 \
+	"$agent" bench --data /data/digits.csv --epochs "$EPOCHS" --runs "$RUNS" \
+	> "$out/vm.txt" 2>&1; then
+	echo "engine bench: the microVM run failed:"; cat "$out/vm.txt"; exit 1
+fi
+
+have_torch() { /usr/bin/python3 -c 'import torch' 2>/dev/null; }
+if ! have_torch; then
+	echo "engine bench: installing python3-torch for the baseline"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch > "$out/apt.txt" 2>&1 ||
+		tail -3 "$out/apt.txt"
+fi
+source_note=""
+if have_torch && /usr/bin/python3 bench/pytorch_digits.py datasets/digits.csv "$THREADS" \
+	"$EPOCHS" "$RUNS" > "$out/torch.txt" 2>&1; then
+	:
+else
+	echo "engine bench: PyTorch unavailable; baseline from REFERENCE.md (2 cores, Zen 4)"
+	printf 'pytorch train_epoch_ms 10.4 ms\npytorch test_accuracy 0.944 fraction\n' > "$out/torch.txt"
+	printf 'pytorch infer_b1_us 17.8 us\npytorch infer_b256_us 118 us\n' >> "$out/torch.txt"
+	source_note=" baseline_source=reference"
+fi
+
+value() { # FILE PREFIX NAME
+	awk -v p="$2" -v n="$3" '$1 == p && $2 == n { print $3; exit }' "$1"
+}
+
+printf '%-22s %14s %14s %8s\n' figure "aivisor (VM)" "PyTorch (host)" ratio
+status=0
+BENCH_LINES=()
+for name in train_epoch_ms infer_b1_us infer_b256_us test_accuracy; do
+	v=$(value "$out/vm.txt" bench "$name")
+	b=$(value "$out/torch.txt" pytorch "$name")
+	if [ -z "$v" ] || [ -z "$b" ]; then
+		echo "engine bench: missing figure $name"; cat "$out/vm.txt" "$out/torch.txt"; status=1
+		continue
+	fi
+	ratio=$(awk -v v="$v" -v b="$b" 'BEGIN { printf "%.3f", b > 0 ? v / b : 0 }')
+	unit=${name##*_}
+	[ "$name" = test_accuracy ] && unit=fraction
+	printf '%-22s %14s %14s %8s\n' "$name" "$v" "$b" "$ratio"
+	BENCH_LINES+=("BENCH engine_$name $v $unit baseline=$b ratio=$ratio$source_note")
+done
+echo "(epochs: $EPOCHS, inference runs: $RUNS, threads: $THREADS; shared machine: timings are noisy)"
+for l in "${BENCH_LINES[@]}"; do echo "$l"; done
+exit $status
