@@ -72,29 +72,50 @@ static void build_argv(struct argv_buf *b, const struct tenant_def *d, const str
 	b->argv[b->argc] = NULL;
 }
 
-int vm_process_start_ticks(pid_t pid, uint64_t *ticks)
+/* Reads /proc/PID/stat past the command name (which may hold spaces and
+ * parentheses): returns a pointer to field 3, the state letter. */
+static char *stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return -errno;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	size_t n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* comm may hold spaces and parens: fields resume after the last ')'. */
 	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+struct proc_stat {
+	char state;
+	unsigned long long utime, stime, start_ticks;
+	long rss_pages;
+};
+
+static int read_stat(pid_t pid, struct proc_stat *st)
+{
+	char buf[1024];
+	const char *p = stat_fields(pid, buf, sizeof(buf));
 	if (!p)
+		return errno == ENOENT ? -ESRCH : -EIO;
+	/* Fields 3..: state ppid pgrp session tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime(14) stime(15) cutime cstime priority nice
+	 * num_threads itrealvalue starttime(22) vsize rss(24) */
+	if (sscanf(p, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
+		   &st->state, &st->utime, &st->stime, &st->start_ticks, &st->rss_pages) != 5)
 		return -EIO;
-	p++;
-	/* After ')' come fields 3.. ; start time is field 22. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EIO;
-	}
-	*ticks = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+int vm_process_start_ticks(pid_t pid, uint64_t *ticks)
+{
+	struct proc_stat st;
+	int rc = read_stat(pid, &st);
+	if (!rc)
+		*ticks = st.start_ticks;
+	return rc;
 }
 
 int vm_process_spawn_argv(char *const argv[], const char *log_path, struct vm_proc *out, char *err, size_t errlen)
@@ -176,8 +197,9 @@ int vm_process_reattach(pid_t pid, uint64_t start_ticks, struct vm_proc *out)
 		return -errno;
 	/* Checked after opening the pidfd: if the start time matches now, the
 	 * pidfd refers to the recorded process, even if it exits later. */
-	uint64_t t;
-	if (vm_process_start_ticks(pid, &t) || t != start_ticks) {
+	/* A zombie has ended: whoever adopted it has not reaped it yet. */
+	struct proc_stat st;
+	if (read_stat(pid, &st) || st.start_ticks != start_ticks || st.state == 'Z' || st.state == 'X') {
 		close(fd);
 		return -ESRCH;
 	}
@@ -196,28 +218,13 @@ int vm_process_signal(const struct vm_proc *p, int sig)
 
 int vm_process_usage(pid_t pid, uint64_t *cpu_ns, uint64_t *rss_kib)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	unsigned long long utime = 0, stime = 0;
-	long rss_pages = 0;
-	/* Fields 3..: state ppid pgrp session tty tpgid flags minflt cminflt
-	 * majflt cmajflt utime(14) stime(15) cutime cstime priority nice
-	 * num_threads itrealvalue starttime(22) vsize rss(24) */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %*u %*u %ld",
-		   &utime, &stime, &rss_pages) != 3)
-		return -EIO;
+	struct proc_stat st;
+	int rc = read_stat(pid, &st);
+	if (rc)
+		return rc;
 	long hz = sysconf(_SC_CLK_TCK);
 	long page = sysconf(_SC_PAGESIZE);
-	*cpu_ns = (utime + stime) * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
-	*rss_kib = (uint64_t)(rss_pages > 0 ? rss_pages : 0) * (uint64_t)(page > 0 ? page : 4096) / 1024;
+	*cpu_ns = (st.utime + st.stime) * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
+	*rss_kib = (uint64_t)(st.rss_pages > 0 ? st.rss_pages : 0) * (uint64_t)(page > 0 ? page : 4096) / 1024;
 	return 0;
 }
