@@ -38,3 +38,14 @@ $(BUILD)/guest/aivisor-agent: $(AGENT_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
 		$(ENGINE_SRCS:%.c=$(BUILD)/obj-musl/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# Unit tests through the real vGPU: the server runs inside the test process
+# (vgpu_server_start), sanitized like the engine.
+ENGINE_VGPU_TESTS := gradcheck train
+UNIT_TESTS += $(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%)
+$(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%): $(BUILD)/test/test_engine_%: \
+		$(BUILD)/obj-san/tests/unit/test_engine_%.o $(ENGINE_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+		$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
