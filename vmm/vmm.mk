@@ -28,3 +28,19 @@ GUESTS += $(VMM_TEST_GUESTS)
 $(VMM_TEST_GUESTS): $(BUILD)/guest/%: $(BUILD)/obj-musl/tests/guests/%.o
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# Unit tests (cmocka, ASan+UBSan) over the pure code.
+VMM_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_vmm_*.c))
+UNIT_TESTS += $(VMM_UNIT_TESTS)
+$(VMM_UNIT_TESTS): $(BUILD)/test/%: $(BUILD)/obj-san/tests/unit/%.o $(VMM_CORE_SRCS:%.c=$(BUILD)/obj-san/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+# Fuzzers (libFuzzer): the ELF loader, and the syscall decoder + handlers.
+FUZZERS += $(BUILD)/fuzz/elf $(BUILD)/fuzz/syscall
+$(BUILD)/fuzz/elf: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_elf.o $(BUILD)/obj-fuzz/vmm/elf_load.o
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^
+$(BUILD)/fuzz/syscall: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_syscall.o $(VMM_CORE_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^
