@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -430,6 +431,19 @@ static int send_reply(int fd, json_t *reply)
 	return rc;
 }
 
+/* Before closing on a client still sending: closing with unread input
+ * makes the kernel reset the connection, which can destroy the error reply
+ * in flight. Read and drop a bounded amount for a bounded time first. */
+static void drain(int fd)
+{
+	char sink[65536];
+	struct timeval tv = { 1, 0 };
+	shutdown(fd, SHUT_WR);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < 256 && read(fd, sink, sizeof(sink)) > 0; i++)
+		;
+}
+
 struct client {
 	struct api_server *s;
 	int fd;
@@ -454,6 +468,7 @@ static void *client_main(void *arg)
 		}
 		if (have == API_MAX_REQUEST) {
 			send_reply(c->fd, error_reply("too_large", "request longer than %d bytes", API_MAX_REQUEST));
+			drain(c->fd);
 			break;
 		}
 		ssize_t n = read(c->fd, buf + have, API_MAX_REQUEST - have);
