@@ -24,3 +24,35 @@ $(BUILD)/bin/aivisor-vgpud: $(BUILD)/obj/vgpu/daemon/main.o \
 		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS)
+
+# The opcode selftest: host program and static microVM guest, same source.
+VGPU_SELFTEST_SRCS := vgpu/tests-guest/selftest.c vgpu/tests-guest/main.c
+BINS   += $(BUILD)/bin/aivisor-vgpu-selftest
+GUESTS += $(BUILD)/guest/vgpu-selftest
+$(BUILD)/bin/aivisor-vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj/%.o) \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+$(BUILD)/guest/vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# Unit tests (cmocka, ASan+UBSan): the server runs in the test process.
+VGPU_SAN_OBJS := $(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+	$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
+UNIT_TESTS += $(BUILD)/test/test_vgpu_ops $(BUILD)/test/test_vgpu_validate \
+	$(BUILD)/test/test_vgpu_isolation
+$(BUILD)/obj-san/tests/unit/test_vgpu_ops.o: CFLAGS += -iquote vgpu/tests-guest
+$(BUILD)/obj-san/tests/unit/test_vgpu_validate.o: CFLAGS += -iquote vgpu/server
+$(BUILD)/test/test_vgpu_ops: $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o \
+		$(BUILD)/obj-san/vgpu/tests-guest/selftest.o $(VGPU_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
+$(BUILD)/test/test_vgpu_validate: $(BUILD)/obj-san/tests/unit/test_vgpu_validate.o \
+		$(BUILD)/obj-san/vgpu/server/validate.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+$(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolation.o $(VGPU_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
