@@ -18,7 +18,7 @@ LV_INC   := -Icontrol/libvirt $(LV_XML_CFLAGS)
 
 # every flavour of our objects needs libxml2's headers
 $(BUILD)/obj/control/libvirt/%.o $(BUILD)/obj-san/control/libvirt/%.o $(BUILD)/obj-san/tests/unit/test_libvirt_%.o: CFLAGS += $(LV_INC)
-$(BUILD)/obj-fuzz/control/libvirt/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml%.o: FUZZFLAGS += $(LV_INC)
+$(BUILD)/obj-fuzz/control/libvirt/%.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o: FUZZFLAGS += $(LV_INC)
 
 BINS += $(BUILD)/bin/aivisor-lvtestd
 $(BUILD)/bin/aivisor-lvtestd: $(LV_OBJS) $(BUILD)/obj/$(LV_TENANT_SRC:.c=.o) $(BUILD)/obj/control/libvirt/lv_memstore.o $(BUILD)/obj/control/libvirt/lv_testd.o

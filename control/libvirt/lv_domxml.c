@@ -539,7 +539,8 @@ static bool build(xmlNodePtr root, const struct tenant_def *def, int32_t id, cha
 	if (id >= 0)
 		set_attr_u64(root, "id", (uint64_t)id);
 	add_text(root, "name", def->name);
-	add_text(root, "uuid", def->uuid);
+	if (def->uuid[0])	/* a definition not yet stored has none */
+		add_text(root, "uuid", def->uuid);
 	set_attr(add_u64(root, "memory", def->memory_mib * 1024), "unit", "KiB");
 	set_attr(add_u64(root, "currentMemory", def->memory_mib * 1024), "unit", "KiB");
 	xmlNodePtr vcpu = add_u64(root, "vcpu", def->vcpus);
