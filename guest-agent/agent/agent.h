@@ -34,9 +34,12 @@ int agent_double(const char *name, const char *text, double lo, double hi,
 		 double *out, struct eng_err *err);
 
 /* Reads a CSV into a dataset: `label` names the label column (NULL: none,
- * every column is a feature); classes as in eng_dataset_from_csv. */
+ * every column is a feature); classes as in eng_dataset_from_csv.  `model`
+ * (NULL: no check) is what the features feed, for the error when their
+ * number is not its `inputs`. */
 int agent_load_dataset(const char *path, const char *label, unsigned classes,
-		       struct eng_dataset *ds, struct eng_err *err);
+		       const char *model, uint32_t inputs, struct eng_dataset *ds,
+		       struct eng_err *err);
 /*
  * The held-out test rows training used: with test_split > 0, the same
  * seeded (stratified for classes) split train did, keeping the test part;

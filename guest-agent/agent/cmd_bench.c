@@ -96,7 +96,8 @@ static int bench(const struct bench_cfg *c, struct eng_err *err)
 		goto out;
 	}
 	if (eng_arch_parse(c->model, ENG_ACT_RELU, ENG_LOSS_XENT, &arch, err) < 0 ||
-	    agent_load_dataset(c->data, c->label, eng_arch_classes(&arch), &all, err) < 0 ||
+	    agent_load_dataset(c->data, c->label, eng_arch_classes(&arch), "--model",
+			       eng_arch_inputs(&arch), &all, err) < 0 ||
 	    eng_dataset_split(&all, 0.2, 42, true, &tr, &te, err) < 0 ||
 	    eng_scaler_fit(ENG_SCALE_DIVISOR, 16.0, &tr, &sc, err) < 0 ||
 	    eng_scaler_apply(&sc, &tr, err) < 0 || eng_scaler_apply(&sc, &te, err) < 0 ||

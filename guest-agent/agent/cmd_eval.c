@@ -29,12 +29,9 @@ int agent_model_data_open(const char *model, const char *data, const char *label
 	    agent_load_model(c->g, model, &c->m, &c->model_bytes, err) < 0)
 		return -1;
 	a = eng_model_arch(c->m);
-	if (agent_load_dataset(data, label, labelled ? eng_arch_classes(a) : 0, &c->ds, err) < 0)
+	if (agent_load_dataset(data, label, labelled ? eng_arch_classes(a) : 0, model,
+			       eng_arch_inputs(a), &c->ds, err) < 0)
 		return -1;
-	if (c->ds.d != eng_arch_inputs(a))
-		return eng_errorf(err, "%s has %zu feature columns but %s takes %u inputs%s",
-				  data, c->ds.d, model, eng_arch_inputs(a),
-				  label ? "" : " (name the label column with --label)");
 	if (agent_test_rows(&c->ds, test_split, seed, err) < 0)
 		return -1;
 	return eng_scaler_apply(eng_model_scaler(c->m), &c->ds, err);

@@ -115,11 +115,9 @@ static int prepare_data(const struct train_args *a, struct train_data *d,
 			struct eng_scaler *sc, struct eng_err *err)
 {
 	memset(d, 0, sizeof(*d));
-	if (agent_load_dataset(a->data, a->label, eng_arch_classes(&a->arch), &d->all, err) < 0)
+	if (agent_load_dataset(a->data, a->label, eng_arch_classes(&a->arch), "--model",
+			       eng_arch_inputs(&a->arch), &d->all, err) < 0)
 		return -1;
-	if (d->all.d != eng_arch_inputs(&a->arch))
-		return eng_errorf(err, "%s has %zu feature columns but --model takes %u inputs",
-				  a->data, d->all.d, eng_arch_inputs(&a->arch));
 	if (!d->all.classes && eng_arch_outputs(&a->arch) != 1)
 		return eng_errorf(err, "--loss mse trains one output on the label column; "
 				  "the model has %u", eng_arch_outputs(&a->arch));

@@ -7,10 +7,12 @@
 #include "vgpu_client.h"
 
 int agent_load_dataset(const char *path, const char *label, unsigned classes,
-		       struct eng_dataset *ds, struct eng_err *err)
+		       const char *model, uint32_t inputs, struct eng_dataset *ds,
+		       struct eng_err *err)
 {
 	struct eng_csv csv;
 	long col = -1;
+	size_t features;
 	int rc;
 
 	if (eng_csv_load(path, &csv, err) < 0)
@@ -21,6 +23,13 @@ int agent_load_dataset(const char *path, const char *label, unsigned classes,
 		snprintf(why, sizeof(why), "%s", err->msg);
 		eng_csv_free(&csv);
 		return eng_errorf(err, "%s: --label: %.400s", path, why);
+	}
+	features = csv.cols - (col >= 0 ? 1 : 0);
+	if (model && features != inputs) {
+		eng_csv_free(&csv);
+		return eng_errorf(err, "%s has %zu feature columns but %s takes %u inputs%s",
+				  path, features, model, inputs,
+				  label ? "" : " (name the label column with --label)");
 	}
 	rc = eng_dataset_from_csv(&csv, col, classes, path, ds, err);
 	eng_csv_free(&csv);

@@ -25,7 +25,7 @@ expect_run "non-numeric field names file, line and column" 1 "text.csv:3: non-nu
 expect_run "empty file" 1 "empty.csv: empty file" t --data "$TMP/empty.csv"
 expect_run "label out of range names the line" 1 "range.csv:4: label 7 out of range" \
 	t --data "$TMP/range.csv"
-expect_run "missing label column" 1 "no column named 'y'" t --data "$TMP/ragged.csv" --label y
+expect_run "missing label column" 1 "no column named 'y'" t --data "$D/digits.csv" --label y
 expect_run "missing data file" 1 "nope.csv: No such file" t --data "$TMP/nope.csv"
 expect_run "impossible model spec" 2 "bad model spec '64-0-10'" \
 	"$AGENT" train --data "$D/digits.csv" --model 64-0-10
