@@ -23,7 +23,7 @@ CUDA_GENCODE ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,cod
 NVCCFLAGS    := -std=c++17 -O3 $(CUDA_GENCODE) \
 	-Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
 
-CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c
+CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c vgpu/backend/cuda_outputs.c
 
 ifeq ($(HAVE_CUDA),1)
 CUDA_SRCS := $(CUDA_COMMON_SRCS) vgpu/backend/cuda_probe.c vgpu/backend/cuda_errmap.c \
@@ -64,8 +64,15 @@ VGPU_CUDA_LIBS     :=
 VGPU_CUDA_CFLAGS   :=
 endif
 
-# No GPU, no toolkit needed: chunk mapping and backend choice.
-UNIT_TESTS += $(BUILD)/test/test_vgpu_cuda_plan $(BUILD)/test/test_vgpu_cuda_select
+# No GPU, no toolkit needed: chunk mapping, backend choice, and the
+# finiteness spans checked against the CPU backend on validated commands.
+UNIT_TESTS += $(BUILD)/test/test_vgpu_cuda_plan $(BUILD)/test/test_vgpu_cuda_select \
+	$(BUILD)/test/test_vgpu_cuda_outputs
+$(BUILD)/test/test_vgpu_cuda_outputs: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_outputs.o \
+		$(BUILD)/obj-san/vgpu/backend/cuda_outputs.o $(BUILD)/obj-san/vgpu/backend/cpu_ops.o \
+		$(BUILD)/obj-san/vgpu/server/validate.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka -lm
 $(BUILD)/test/test_vgpu_cuda_plan: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_plan.o \
 		$(BUILD)/obj-san/vgpu/backend/cuda_plan.o
 	@mkdir -p $(@D)

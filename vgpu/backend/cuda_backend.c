@@ -10,9 +10,9 @@
 #include "cuda_backend.h"
 
 #include <errno.h>
-#include <limits.h>
 #include "cuda_errmap.h"
 #include "cuda_kernels.h"
+#include "cuda_outputs.h"
 #include "cuda_plan.h"
 #include "cuda_select.h"
 #include "cuda_tenant.h"
@@ -31,11 +31,6 @@ static struct cuda_fault rt(cudaError_t e)
 	return cuda_errmap_runtime(e);
 }
 
-static int fits_int(uint64_t v)
-{
-	return v <= INT_MAX;
-}
-
 static struct cuda_fault run_gemm(struct cuda_tenant *t, const struct vgpu_cmd *c,
 				  uint32_t rb, uint32_t re)
 {
@@ -47,10 +42,8 @@ static struct cuda_fault run_gemm(struct cuda_tenant *t, const struct vgpu_cmd *
 		return rt(cudaSuccess);
 	if (cuda_plan_gemm_band(g, c->arg, rb, re - rb, &band) != 0)
 		return cuda_errmap_kernel(CUDA_KERNELS_EBADARG);
-	if (!fits_int(band.m) || !fits_int(band.n) || !fits_int(band.k) || !fits_int(band.lda) ||
-	    !fits_int(band.ldb) || !fits_int(band.ldc))
-		return cuda_errmap_cublas(CUBLAS_STATUS_INVALID_VALUE);
-	/* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T:
+	/* The validator keeps every dimension and stride <= INT32_MAX.
+	 * Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T:
 	 * swap the operands, keep each one's transpose flag. */
 	cublasOperation_t opa = c->arg & VGPU_GEMM_TRANS_A ? CUBLAS_OP_T : CUBLAS_OP_N;
 	cublasOperation_t opb = c->arg & VGPU_GEMM_TRANS_B ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -212,94 +205,13 @@ static struct cuda_fault dispatch(struct cuda_tenant *t, const struct vgpu_cmd *
 	}
 }
 
-/* Float outputs of a command as (offset, rows, cols, row stride in
- * floats).  The same lists as the CPU backend (cpu_ops.c), so a tenant
- * sees the same errors on both: losses and sums are always checked, the
- * outputs below only with F_CHECK_FINITE. */
-struct cuda_out {
-	uint64_t off, rows, cols, ld;
-};
-
-#define OUT(i, a, r, cl, l) (o[i] = (struct cuda_out){ (a), (r), (cl), (l) })
-#define VEC(i, a, n) OUT(i, a, 1, n, n)
-
-static int always_checked(const struct vgpu_cmd *c, struct cuda_out o[1])
-{
-	switch (c->opcode) {
-	case VGPU_OP_SOFTMAX_XENT: VEC(0, c->u.xent.loss, 1); return 1;
-	case VGPU_OP_MSE: VEC(0, c->u.mse.loss, 1); return 1;
-	case VGPU_OP_SUM: VEC(0, c->u.sum.dst, 1); return 1;
-	default: return 0;
-	}
-}
-
-static int flagged_outputs(const struct vgpu_cmd *c, uint32_t rb, uint32_t re,
-			   struct cuda_out o[1])
-{
-	switch (c->opcode) {
-	case VGPU_OP_GEMM: {
-		const struct vgpu_op_gemm *g = &c->u.gemm;
-		if (re > g->m)
-			re = g->m;
-		if (rb >= re)
-			return 0;
-		OUT(0, g->c + (uint64_t)rb * g->ldc * 4, re - rb, g->n, g->ldc);
-		return 1;
-	}
-	case VGPU_OP_GEMM_I8: {
-		const struct vgpu_op_gemm_i8 *g = &c->u.gemm_i8;
-		if (re > g->m)
-			re = g->m;
-		if (rb >= re)
-			return 0;
-		OUT(0, g->c + (uint64_t)rb * g->n * 4, re - rb, g->n, g->n);
-		return 1;
-	}
-	case VGPU_OP_BIAS_ADD:
-		VEC(0, c->u.bias_add.x, (uint64_t)c->u.bias_add.rows * c->u.bias_add.cols);
-		return 1;
-	case VGPU_OP_BIAS_GRAD: VEC(0, c->u.bias_grad.db, c->u.bias_grad.cols); return 1;
-	case VGPU_OP_ACT_FWD: VEC(0, c->u.act.dst, c->u.act.count); return 1;
-	case VGPU_OP_ACT_BWD: VEC(0, c->u.act_bwd.dx, c->u.act_bwd.count); return 1;
-	case VGPU_OP_SOFTMAX:
-		VEC(0, c->u.softmax.dst, (uint64_t)c->u.softmax.rows * c->u.softmax.cols);
-		return 1;
-	case VGPU_OP_SOFTMAX_XENT:
-		if (c->u.xent.dlogits == VGPU_NO_OFF)
-			return 0;
-		VEC(0, c->u.xent.dlogits, (uint64_t)c->u.xent.rows * c->u.xent.cols);
-		return 1;
-	case VGPU_OP_MSE:
-		if (c->u.mse.grad == VGPU_NO_OFF)
-			return 0;
-		VEC(0, c->u.mse.grad, c->u.mse.count);
-		return 1;
-	case VGPU_OP_ADD:
-	case VGPU_OP_MUL: VEC(0, c->u.binary.dst, c->u.binary.count); return 1;
-	case VGPU_OP_SCALE: VEC(0, c->u.scale.dst, c->u.scale.count); return 1;
-	case VGPU_OP_AXPY: VEC(0, c->u.axpy.y, c->u.axpy.count); return 1;
-	case VGPU_OP_SGD: VEC(0, c->u.sgd.param, c->u.sgd.count); return 1;
-	case VGPU_OP_SGD_MOMENTUM:
-		VEC(0, c->u.sgd_momentum.param, c->u.sgd_momentum.count);
-		return 1;
-	case VGPU_OP_ADAM: VEC(0, c->u.adam.param, c->u.adam.count); return 1;
-	case VGPU_OP_GATHER_ROWS:
-		VEC(0, c->u.gather.dst, (uint64_t)c->u.gather.nidx * c->u.gather.cols);
-		return 1;
-	default: return 0; /* no fp32 output */
-	}
-}
-
-#undef VEC
-#undef OUT
-
 static struct cuda_fault check_finite(struct cuda_tenant *t, const struct vgpu_cmd *c,
 				      uint32_t rb, uint32_t re)
 {
-	struct cuda_out o[2];
-	int n = always_checked(c, o);
+	struct cuda_span o[2];
+	int n = cuda_outputs_always(c, o);
 	if (c->flags & VGPU_CMD_F_CHECK_FINITE)
-		n += flagged_outputs(c, rb, re, o + n);
+		n += cuda_outputs_flagged(c, rb, re, o + n);
 	for (int i = 0; i < n; i++) {
 		cudaError_t e = cuda_kernels_check_finite(t->stream, DEV(t, o[i].off), o[i].rows,
 							  o[i].cols, o[i].ld, t->err_dev);

@@ -154,7 +154,7 @@ __global__ void k_softmax_xent(float *grad, float *part, const float *logits,
 	float block_loss = 0.0f;
 	for (size_t r = blockIdx.x; r < rows; r += gridDim.x) {
 		const float *xr = logits + r * cols;
-		float *gr = grad + r * cols;
+		float *gr = grad ? grad + r * cols : nullptr;
 		int32_t lab = labels[r];
 		if (lab < 0 || (size_t)lab >= cols) {
 			if (threadIdx.x == 0)
@@ -309,8 +309,10 @@ __global__ void k_argmax(int32_t *idx, const float *x, size_t rows, size_t cols)
 		const float *xr = x + r * cols;
 		float v = -INFINITY;
 		size_t vi = (size_t)-1;
+		/* As the CPU backend: NaNs never win, except that index 0 is
+		 * the answer when x[0] is NaN (nothing compares above it). */
 		for (size_t c = threadIdx.x; c < cols; c += blockDim.x)
-			if (vi == (size_t)-1 || xr[c] > v) {
+			if (!isnan(xr[c]) && (vi == (size_t)-1 || xr[c] > v)) {
 				v = xr[c];
 				vi = c;
 			}
@@ -318,7 +320,7 @@ __global__ void k_argmax(int32_t *idx, const float *x, size_t rows, size_t cols)
 		bv[threadIdx.x] = v;
 		bi[threadIdx.x] = vi;
 		__syncthreads();
-		/* Tree over threads; ties and NaN-free order prefer the lower index. */
+		/* Tree over threads; ties prefer the lower index. */
 		for (unsigned h = blockDim.x / 2; h > 0; h >>= 1) {
 			if (threadIdx.x < h) {
 				float ov = bv[threadIdx.x + h];
@@ -334,7 +336,7 @@ __global__ void k_argmax(int32_t *idx, const float *x, size_t rows, size_t cols)
 			__syncthreads();
 		}
 		if (threadIdx.x == 0)
-			idx[r] = bi[0] == (size_t)-1 ? 0 : (int32_t)bi[0];
+			idx[r] = bi[0] == (size_t)-1 || isnan(xr[0]) ? 0 : (int32_t)bi[0];
 	}
 }
 
