@@ -1,8 +1,9 @@
 # control/libvirt/: the libvirt remote-protocol endpoint (virsh support).
 #
-# LV_SRCS is the library aivisord links: add $(LV_OBJS) (host) to its link
-# line with $(LV_LIBS).  aivisor-lvtestd serves the same endpoint over an
-# in-memory registry for tests and benchmarks.
+# aivisord links $(LV_DAEMON_OBJS) and $(LV_LIBS) and compiles the file
+# that calls lv_endpoint_start with $(LV_INC) (see docs/LIBVIRT.md).
+# aivisor-lvtestd serves the same endpoint over an in-memory registry for
+# tests and benchmarks.
 LV_CORE_SRCS := control/libvirt/lv_xdr.c control/libvirt/lv_rpc.c control/libvirt/lv_dispatch.c \
 	control/libvirt/lv_proc_conn.c control/libvirt/lv_proc_dom.c control/libvirt/lv_proc_life.c \
 	control/libvirt/lv_proc_sched.c control/libvirt/lv_domxml.c control/libvirt/lv_cmdline.c \
@@ -11,6 +12,7 @@ LV_CORE_SRCS := control/libvirt/lv_xdr.c control/libvirt/lv_rpc.c control/libvir
 LV_TENANT_SRC := control/common/tenant.c
 LV_SRCS  := $(LV_CORE_SRCS) control/libvirt/lv_endpoint.c
 LV_OBJS  := $(LV_SRCS:%.c=$(BUILD)/obj/%.o)
+LV_DAEMON_OBJS := $(LV_OBJS) $(BUILD)/obj/control/libvirt/lv_registry.o
 LV_XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 LV_XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 LV_LIBS  := $(LV_XML_LIBS) -lpthread
