@@ -32,6 +32,24 @@ void *guest_mem_user(const struct guest_mem *m, gpa_t gva, uint64_t len)
 	return region_ptr(&m->window, 0, gva, len);
 }
 
+int guest_mem_put(const struct guest_mem *m, gpa_t gva, const void *src, uint64_t len)
+{
+	void *p = guest_mem_user(m, gva, len);
+	if (!p)
+		return -EFAULT;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int guest_mem_get(const struct guest_mem *m, gpa_t gva, void *dst, uint64_t len)
+{
+	const void *p = guest_mem_user(m, gva, len);
+	if (!p)
+		return -EFAULT;
+	memcpy(dst, p, len);
+	return 0;
+}
+
 long guest_mem_user_str(const struct guest_mem *m, gpa_t gva, char *dst, size_t max)
 {
 	if (max == 0)

@@ -69,10 +69,7 @@ int64_t sys_openat(struct guest *g, const uint64_t *a) { return do_openat(g, (in
 
 static int64_t put_stat(struct guest *g, uint64_t gva, const struct stat *st)
 {
-	struct guest_stat *gs = guest_mem_user(&g->mem, gva, sizeof(*gs));
-	if (!gs)
-		return -EFAULT;
-	*gs = (struct guest_stat){
+	struct guest_stat gs = {
 		.dev = st->st_dev, .ino = st->st_ino, .nlink = st->st_nlink,
 		.mode = st->st_mode, .uid = 0, .gid = 0, .rdev = st->st_rdev,
 		.size = st->st_size, .blksize = st->st_blksize, .blocks = st->st_blocks,
@@ -80,7 +77,7 @@ static int64_t put_stat(struct guest *g, uint64_t gva, const struct stat *st)
 		.mtime = (uint64_t)st->st_mtim.tv_sec, .mtime_ns = (uint64_t)st->st_mtim.tv_nsec,
 		.ctime = (uint64_t)st->st_ctim.tv_sec, .ctime_ns = (uint64_t)st->st_ctim.tv_nsec,
 	};
-	return 0;
+	return guest_mem_put(&g->mem, gva, &gs, sizeof(gs));
 }
 
 static int64_t stat_fd(struct guest *g, uint64_t fd, uint64_t buf)
@@ -157,9 +154,5 @@ int64_t sys_getcwd(struct guest *g, const uint64_t *a)
 	/* The guest's working directory is always "/". */
 	if (a[1] < 2)
 		return -ERANGE;
-	char *p = guest_mem_user(&g->mem, a[0], 2);
-	if (!p)
-		return -EFAULT;
-	memcpy(p, "/", 2);
-	return 2;
+	return guest_mem_put(&g->mem, a[0], "/", 2) ? -EFAULT : 2;
 }

@@ -87,11 +87,9 @@ static int64_t map_iov(struct guest *g, uint64_t iov, uint64_t cnt, struct iovec
 {
 	if (cnt > GUEST_IOV_MAX)
 		return -EINVAL;
-	const struct guest_iovec *giov = guest_mem_user(&g->mem, iov, cnt * sizeof(*giov));
-	if (!giov)
+	struct guest_iovec v[GUEST_IOV_MAX]; /* one copy: the guest may change its own */
+	if (guest_mem_get(&g->mem, iov, v, cnt * sizeof(v[0])))
 		return -EFAULT;
-	struct guest_iovec v[GUEST_IOV_MAX];
-	memcpy(v, giov, cnt * sizeof(*giov)); /* one read: the guest may change it */
 	uint64_t total = 0;
 	for (uint64_t i = 0; i < cnt; i++) {
 		if (v[i].len > SSIZE_MAX - total)

@@ -73,12 +73,9 @@ int64_t sys_rt_sigprocmask(struct guest *g, const uint64_t *a)
 		return -EINVAL;
 	if (a[1] && !guest_mem_user(&g->mem, a[1], GUEST_SIGSET_SIZE))
 		return -EFAULT;
-	if (a[2]) {
-		uint64_t *old = guest_mem_user(&g->mem, a[2], GUEST_SIGSET_SIZE);
-		if (!old)
-			return -EFAULT;
-		*old = 0;
-	}
+	const uint64_t empty = 0;
+	if (a[2] && guest_mem_put(&g->mem, a[2], &empty, sizeof(empty)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -88,9 +85,6 @@ static int64_t put_rlimit(struct guest *g, uint64_t res, uint64_t gva)
 		return -EINVAL;
 	if (!gva)
 		return 0;
-	uint64_t *p = guest_mem_user(&g->mem, gva, 2 * sizeof(uint64_t));
-	if (!p)
-		return -EFAULT;
 	uint64_t v = GUEST_RLIM_INFINITY;
 	if (res == RLIMIT_STACK)
 		v = g->stack_size;
@@ -98,8 +92,8 @@ static int64_t put_rlimit(struct guest *g, uint64_t res, uint64_t gva)
 		v = FD_TABLE_MAX;
 	else if (res == RLIMIT_AS || res == RLIMIT_DATA)
 		v = g->mem.ram.size;
-	p[0] = p[1] = v;
-	return 0;
+	const uint64_t lim[2] = { v, v };
+	return guest_mem_put(&g->mem, gva, lim, sizeof(lim));
 }
 
 int64_t sys_getrlimit(struct guest *g, const uint64_t *a) { return put_rlimit(g, a[0], a[1]); }
@@ -119,12 +113,9 @@ int64_t sys_sched_getaffinity(struct guest *g, const uint64_t *a)
 		return -ESRCH;
 	if (a[1] < sizeof(uint64_t) || a[1] % sizeof(uint64_t))
 		return -EINVAL;
-	uint64_t *mask = guest_mem_user(&g->mem, a[2], sizeof(uint64_t));
-	if (!mask)
-		return -EFAULT;
 	unsigned n = g->nr_vcpus < 64 ? g->nr_vcpus : 64;
-	*mask = n == 64 ? ~0ULL : (1ULL << n) - 1;
-	return sizeof(uint64_t);
+	uint64_t mask = n == 64 ? ~0ULL : (1ULL << n) - 1;
+	return guest_mem_put(&g->mem, a[2], &mask, sizeof(mask)) ? -EFAULT : (int64_t)sizeof(mask);
 }
 
 int64_t sys_getrandom(struct guest *g, const uint64_t *a)

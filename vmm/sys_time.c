@@ -50,11 +50,8 @@ static int64_t put_time(struct guest *g, uint64_t clk, uint64_t gva, bool res)
 		return -errno;
 	if (gva == 0 && res)
 		return 0;
-	struct guest_timespec *p = guest_mem_user(&g->mem, gva, sizeof(*p));
-	if (!p)
-		return -EFAULT;
-	*p = (struct guest_timespec){ ts.tv_sec, ts.tv_nsec };
-	return 0;
+	struct guest_timespec t = { ts.tv_sec, ts.tv_nsec };
+	return guest_mem_put(&g->mem, gva, &t, sizeof(t));
 }
 
 int64_t sys_clock_gettime(struct guest *g, const uint64_t *a) { return put_time(g, a[0], a[1], false); }
@@ -64,40 +61,29 @@ int64_t sys_gettimeofday(struct guest *g, const uint64_t *a)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (a[0]) {
-		struct guest_timeval *tv = guest_mem_user(&g->mem, a[0], sizeof(*tv));
-		if (!tv)
-			return -EFAULT;
-		*tv = (struct guest_timeval){ ts.tv_sec, ts.tv_nsec / 1000 };
-	}
-	if (a[1]) {
-		int32_t *tz = guest_mem_user(&g->mem, a[1], 2 * sizeof(int32_t));
-		if (!tz)
-			return -EFAULT;
-		tz[0] = tz[1] = 0; /* UTC */
-	}
+	struct guest_timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+	if (a[0] && guest_mem_put(&g->mem, a[0], &tv, sizeof(tv)))
+		return -EFAULT;
+	const int32_t utc[2] = { 0, 0 };
+	if (a[1] && guest_mem_put(&g->mem, a[1], utc, sizeof(utc)))
+		return -EFAULT;
 	return 0;
 }
 
 int64_t sys_time(struct guest *g, const uint64_t *a)
 {
-	time_t t = time(NULL);
-	if (a[0]) {
-		int64_t *p = guest_mem_user(&g->mem, a[0], sizeof(*p));
-		if (!p)
-			return -EFAULT;
-		*p = t;
-	}
+	int64_t t = time(NULL);
+	if (a[0] && guest_mem_put(&g->mem, a[0], &t, sizeof(t)))
+		return -EFAULT;
 	return t;
 }
 
 /* Reads and validates a guest timespec into nanoseconds (saturating). */
 static int64_t get_duration(struct guest *g, uint64_t gva, uint64_t *ns)
 {
-	const struct guest_timespec *p = guest_mem_user(&g->mem, gva, sizeof(*p));
-	if (!p)
+	struct guest_timespec t;
+	if (guest_mem_get(&g->mem, gva, &t, sizeof(t)))
 		return -EFAULT;
-	struct guest_timespec t = *p;
 	if (t.sec < 0 || t.nsec < 0 || t.nsec >= NSEC)
 		return -EINVAL;
 	*ns = (uint64_t)t.sec > (UINT64_MAX - (uint64_t)t.nsec) / NSEC ? UINT64_MAX
@@ -108,11 +94,9 @@ static int64_t get_duration(struct guest *g, uint64_t gva, uint64_t *ns)
 static int64_t do_sleep(struct guest *g, uint64_t ns, uint64_t rem_gva)
 {
 	int r = g->ops->sleep_ns(g->ops_ctx, ns);
-	if (r == -EINTR && rem_gva) {
-		struct guest_timespec *rem = guest_mem_user(&g->mem, rem_gva, sizeof(*rem));
-		if (rem)
-			*rem = (struct guest_timespec){ 0, 0 };
-	}
+	const struct guest_timespec none = { 0, 0 };
+	if (r == -EINTR && rem_gva && guest_mem_put(&g->mem, rem_gva, &none, sizeof(none)))
+		return -EFAULT;
 	return r;
 }
 

@@ -108,12 +108,14 @@ static int handle_fault(struct vm *vm, struct kvm_vcpu *c, int *code)
 	}
 	if (r.rip < BOOT_FAULT_STUBS || r.rip >= BOOT_FAULT_STUBS + 32 * FAULT_STUB_SIZE)
 		return 0; /* not from a stub: a stray `out`, ignored */
-	const uint64_t *f = guest_mem_ptr(&vm->guest.mem, r.rsp, 7 * 8);
-	if (!f) {
+	const void *frame = guest_mem_ptr(&vm->guest.mem, r.rsp, 7 * 8);
+	uint64_t f[7];
+	if (!frame) {
 		fprintf(stderr, "aivisor-vmm: guest fault with a corrupt exception frame\n");
 		*code = 128 + SIGSEGV;
 		return 1;
 	}
+	memcpy(f, frame, sizeof(f)); /* vector, error, rip, cs, rflags, rsp, ss */
 	unsigned vec = (unsigned)f[0];
 	char addr[40] = "";
 	if (vec == 14)

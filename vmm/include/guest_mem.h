@@ -40,6 +40,12 @@ void *guest_mem_ptr(const struct guest_mem *m, gpa_t gpa, uint64_t len);
  * is accepted for any address in such a region (or its end). */
 void *guest_mem_user(const struct guest_mem *m, gpa_t gva, uint64_t len);
 
+/* Copy len bytes to or from a checked user range: 0 or -EFAULT.  Guest
+ * addresses need not be aligned, so typed values travel through these
+ * rather than through casted pointers. */
+int guest_mem_put(const struct guest_mem *m, gpa_t gva, const void *src, uint64_t len);
+int guest_mem_get(const struct guest_mem *m, gpa_t gva, void *dst, uint64_t len);
+
 /* Copies a NUL-terminated guest string of at most max-1 bytes into dst.
  * Returns its length, -EFAULT for a bad address, -ENAMETOOLONG if no NUL
  * is found within max-1 bytes. */
