@@ -3,9 +3,12 @@
 # Built when the CUDA toolkit is present ($(NVCC) exists); everything else
 # builds and tests the same without it.  For the vGPU server's link line:
 #
-#   VGPU_CUDA_OBJS      host objects: the CUDA backend with nvcc-built
-#                       kernels, or (no toolkit) only the backend choice
-#                       with a probe that reports "built without CUDA"
+#   VGPU_CUDA_SRCS      C sources: the CUDA backend, or (no toolkit) only
+#                       the backend choice with a probe that reports
+#                       "built without the CUDA toolkit"; any flavour
+#   VGPU_CUDA_KERNELS_OBJ  the nvcc-built kernels (empty without toolkit),
+#                       to link with VGPU_CUDA_SRCS objects of any flavour
+#   VGPU_CUDA_OBJS      host objects: $(VGPU_CUDA_SRCS) + kernels
 #   VGPU_CUDA_SAN_OBJS  the same for sanitized unit tests
 #   VGPU_CUDA_LIBS      libraries to add after the objects (empty without
 #                       the toolkit)
@@ -23,14 +26,14 @@ CUDA_GENCODE ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,cod
 NVCCFLAGS    := -std=c++17 -O3 $(CUDA_GENCODE) \
 	-Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
 
-CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c vgpu/backend/cuda_outputs.c
+VGPU_CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c vgpu/backend/cuda_outputs.c
 
 ifeq ($(HAVE_CUDA),1)
-CUDA_SRCS := $(CUDA_COMMON_SRCS) vgpu/backend/cuda_probe.c vgpu/backend/cuda_errmap.c \
+VGPU_CUDA_SRCS := $(VGPU_CUDA_COMMON_SRCS) vgpu/backend/cuda_probe.c vgpu/backend/cuda_errmap.c \
 	vgpu/backend/cuda_tenant.c vgpu/backend/cuda_transfer.c vgpu/backend/cuda_backend.c
-CUDA_KERNELS_OBJ := $(BUILD)/obj-cuda/vgpu/backend/cuda_kernels.o
-VGPU_CUDA_OBJS     := $(CUDA_SRCS:%.c=$(BUILD)/obj/%.o) $(CUDA_KERNELS_OBJ)
-VGPU_CUDA_SAN_OBJS := $(CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o) $(CUDA_KERNELS_OBJ)
+VGPU_CUDA_KERNELS_OBJ := $(BUILD)/obj-cuda/vgpu/backend/cuda_kernels.o
+VGPU_CUDA_OBJS     := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_CUDA_KERNELS_OBJ)
+VGPU_CUDA_SAN_OBJS := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CUDA_KERNELS_OBJ)
 VGPU_CUDA_LIBS     := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
 VGPU_CUDA_CFLAGS   := -DAIVISOR_WITH_CUDA
 
@@ -39,7 +42,7 @@ $(BUILD)/obj/vgpu/backend/cuda_%.o $(BUILD)/obj-san/vgpu/backend/cuda_%.o \
 $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_%.o: \
 	CFLAGS += -isystem $(CUDA_HOME)/include
 
-$(CUDA_KERNELS_OBJ): vgpu/backend/cuda_kernels.cu vgpu/backend/cuda_kernels.h
+$(VGPU_CUDA_KERNELS_OBJ): vgpu/backend/cuda_kernels.cu vgpu/backend/cuda_kernels.h
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 
@@ -57,9 +60,10 @@ $(BUILD)/bench/vgpu-cuda-sgemm: $(BUILD)/obj/vgpu/backend/cuda_bench_sgemm.o $(V
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_CUDA_LIBS) -lm
 else
-CUDA_SRCS := $(CUDA_COMMON_SRCS) vgpu/backend/cuda_probe_none.c
-VGPU_CUDA_OBJS     := $(CUDA_SRCS:%.c=$(BUILD)/obj/%.o)
-VGPU_CUDA_SAN_OBJS := $(CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o)
+VGPU_CUDA_SRCS := $(VGPU_CUDA_COMMON_SRCS) vgpu/backend/cuda_probe_none.c
+VGPU_CUDA_KERNELS_OBJ :=
+VGPU_CUDA_OBJS     := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj/%.o)
+VGPU_CUDA_SAN_OBJS := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o)
 VGPU_CUDA_LIBS     :=
 VGPU_CUDA_CFLAGS   :=
 endif
