@@ -2,7 +2,8 @@
  * device_data.c - a dataset copied into the arena once, so that training
  * batches are selected on the vGPU (GATHER_ROWS) instead of being copied
  * by the tenant at every step.  Class labels become int32, the type
- * SOFTMAX_XENT and COUNT_EQ take.
+ * SOFTMAX_XENT and COUNT_EQ take; features get the ones column
+ * (model_internal.h).
  */
 #include <string.h>
 
@@ -29,12 +30,18 @@ int eng_device_data_upload(struct eng_model *m, const struct eng_dataset *ds,
 				  tc);
 	if (ds->n > UINT32_MAX / 2)
 		return eng_errorf(err, "%zu rows: too many", ds->n);
-	if (eng_arena_alloc(m, (uint64_t)ds->n * ds->d * 4, "the dataset", &dd->x, err) ||
+	if (eng_arena_alloc(m, (uint64_t)ds->n * (ds->d + 1) * 4, "the dataset", &dd->x, err) ||
 	    eng_arena_alloc(m, (uint64_t)ds->n * 4, "the dataset labels", &dd->y, err)) {
 		eng_device_data_free(m, dd);
 		return -1;
 	}
-	memcpy(vgpu_ptr(m->g, dd->x), ds->x, ds->n * ds->d * 4);
+	float *x = vgpu_ptr(m->g, dd->x);
+
+	/* Each row gets the ones column of the bias folding. */
+	for (size_t i = 0; i < ds->n; i++) {
+		memcpy(x + i * (ds->d + 1), ds->x + i * ds->d, ds->d * 4);
+		x[i * (ds->d + 1) + ds->d] = 1.0f;
+	}
 	if (classes) {
 		int32_t *y = vgpu_ptr(m->g, dd->y);
 

@@ -36,7 +36,7 @@ int eng_eval_device(struct eng_model *m, const struct eng_device_data *dd,
 		return -1;
 	for (size_t s = 0; s < dd->n; s += rows) {
 		uint32_t r = (uint32_t)(dd->n - s < rows ? dd->n - s : rows);
-		uint64_t x = dd->x + (uint64_t)s * dd->d * 4;
+		uint64_t x = dd->x + (uint64_t)s * (dd->d + 1) * 4;
 		uint64_t y = dd->y + (uint64_t)s * tc * 4;
 		int rc = eng_encode_forward(m, x, r);
 
@@ -76,6 +76,16 @@ int eng_model_evaluate(struct eng_model *m, const struct eng_dataset *ds,
 	return rc;
 }
 
+/* Rows of x into the batch buffer, beside its ones column. */
+static void copy_rows(struct eng_model *m, const float *x, uint32_t rows)
+{
+	uint32_t in = eng_arch_inputs(&m->arch);
+	float *dst = vgpu_ptr(m->g, m->ws.x);
+
+	for (uint32_t r = 0; r < rows; r++)
+		memcpy(dst + (size_t)r * (in + 1), x + (size_t)r * in, in * 4);
+}
+
 /* Softmax probabilities overwrite the logits (in place, row-wise). */
 static int encode_outputs(struct eng_model *m, uint32_t r)
 {
@@ -101,7 +111,7 @@ int eng_model_predict(struct eng_model *m, const float *x, size_t n,
 		uint32_t r = (uint32_t)(n - s < rows ? n - s : rows);
 		int rc;
 
-		memcpy(vgpu_ptr(m->g, m->ws.x), x + s * in, (size_t)r * in * 4);
+		copy_rows(m, x + s * in, r);
 		rc = eng_encode_forward(m, m->ws.x, r);
 		if (rc == 0)
 			rc = encode_outputs(m, r);
@@ -117,7 +127,7 @@ int eng_model_predict(struct eng_model *m, const float *x, size_t n,
 int eng_model_gradients(struct eng_model *m, const float *x, const float *y,
 			size_t n, double *loss, float *grads, struct eng_err *err)
 {
-	uint32_t in = eng_arch_inputs(&m->arch), tc = eng_target_cols(&m->arch);
+	uint32_t tc = eng_target_cols(&m->arch);
 	int rc;
 
 	if (m->kind != ENG_PARAMS_F32)
@@ -126,7 +136,7 @@ int eng_model_gradients(struct eng_model *m, const float *x, const float *y,
 		return eng_errorf(err, "gradients of %zu rows: want 1..%u", n, EVAL_CHUNK * 64);
 	if (eng_workspace_ensure(m, (uint32_t)n, err) < 0)
 		return -1;
-	memcpy(vgpu_ptr(m->g, m->ws.x), x, n * in * 4);
+	copy_rows(m, x, (uint32_t)n);
 	if (m->arch.loss == ENG_LOSS_XENT) {
 		int32_t *labels = vgpu_ptr(m->g, m->ws.y);
 

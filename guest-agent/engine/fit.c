@@ -59,7 +59,7 @@ static int encode_step(struct fit_run *r, uint32_t s)
 	uint32_t tc = eng_target_cols(&m->arch);
 	int rc;
 
-	rc = vgpu_gather_rows(m->g, r->tr.x, n, (uint32_t)r->tr.d, idx, rows, m->ws.x);
+	rc = vgpu_gather_rows(m->g, r->tr.x, n, (uint32_t)r->tr.d + 1, idx, rows, m->ws.x);
 	if (rc == 0)
 		rc = vgpu_gather_rows(m->g, r->tr.y, n, tc, idx, rows, m->ws.y);
 	if (rc == 0)

@@ -88,7 +88,7 @@ static int model_new(struct vgpu *g, const struct eng_arch *arch,
 		    eng_arena_alloc(m, m->n_params * 4, "gradients", &m->grads, err) < 0)
 			goto fail;
 	} else {
-		size_t nq = eng_params_q_offset(arch, arch->n_layers);
+		uint64_t nq = eng_q_arena_offset(arch, arch->n_layers);
 		size_t nc = eng_params_col_offset(arch, arch->n_layers);
 
 		if (eng_arena_alloc(m, nq, "int8 weights", &m->q, err) < 0 ||
@@ -96,6 +96,8 @@ static int model_new(struct vgpu *g, const struct eng_arch *arch,
 				    &m->qpairs, err) < 0 ||
 		    eng_arena_alloc(m, nc * 4, "biases", &m->qbias, err) < 0)
 			goto fail;
+		/* Each layer's zero row (where float models keep b). */
+		memset(vgpu_ptr(g, m->q), 0, nq);
 	}
 	*out = m;
 	return 0;
@@ -131,7 +133,11 @@ int eng_model_from_params(struct vgpu *g, const struct eng_params *p,
 	} else {
 		float *pairs = vgpu_ptr(g, m->qpairs);
 
-		memcpy(vgpu_ptr(g, m->q), p->q, eng_params_q_offset(a, a->n_layers));
+		int8_t *q = vgpu_ptr(g, m->q);
+
+		for (uint32_t l = 0; l < a->n_layers; l++)
+			memcpy(q + eng_q_arena_offset(a, l), p->q + eng_params_q_offset(a, l),
+			       (size_t)a->layer[l].in * a->layer[l].out);
 		memcpy(vgpu_ptr(g, m->qbias), p->qbias,
 		       eng_params_col_offset(a, a->n_layers) * 4);
 		/* pairs[2l] is the activation scale QUANTIZE_I8 writes. */
@@ -160,7 +166,11 @@ int eng_model_to_params(struct eng_model *m, struct eng_params *p,
 	} else {
 		const float *pairs = vgpu_ptr(m->g, m->qpairs);
 
-		memcpy(p->q, vgpu_ptr(m->g, m->q), eng_params_q_offset(a, a->n_layers));
+		const int8_t *q = vgpu_ptr(m->g, m->q);
+
+		for (uint32_t l = 0; l < a->n_layers; l++)
+			memcpy(p->q + eng_params_q_offset(a, l), q + eng_q_arena_offset(a, l),
+			       (size_t)a->layer[l].in * a->layer[l].out);
 		memcpy(p->qbias, vgpu_ptr(m->g, m->qbias),
 		       eng_params_col_offset(a, a->n_layers) * 4);
 		for (uint32_t l = 0; l < a->n_layers; l++)

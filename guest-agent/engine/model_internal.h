@@ -8,6 +8,18 @@
  * optimizer command updates every parameter.  An int8 model: int8 weights,
  * a pair of scales per layer [activation scale, weight scale] as GEMM_I8
  * takes them, and float biases.  The workspace holds a batch's activations.
+ *
+ * Bias folding: every layer input carries an extra column of ones, so that
+ * [x 1] [W; b] = x W + b is one GEMM, and [x 1]^T dz gives dW and db in
+ * one GEMM too; W followed by b is exactly the (in+1) x out matrix [W; b].
+ * Inputs (the dataset in the arena, the batch buffer) are stored with
+ * in+1 columns, the last set to 1.  A hidden layer's output buffers are
+ * out+1 wide: GEMM writes the first out columns and never the last, which
+ * holds a value the activation maps to exactly 1: 1 for ReLU (in place)
+ * and linear, +inf for sigmoid and tanh (written once into z, read into a
+ * separate a).  Elementwise commands run over the whole buffer, the extra
+ * column included, harmlessly (its gradient is 0 and stays 0).  Int8
+ * weights get a zero row in place of b, since GEMM_I8 adds b itself.
  */
 #ifndef MODEL_INTERNAL_H
 #define MODEL_INTERNAL_H
@@ -18,13 +30,13 @@
 /* Activations and their gradients for up to `rows` rows. */
 struct eng_workspace {
 	uint32_t rows;
-	uint64_t x;	/* rows x inputs: an input batch */
+	uint64_t x;	/* rows x (inputs+1): an input batch, ones column */
 	uint64_t y;	/* rows x targets: int32 labels or float targets */
-	uint64_t z[ENG_MAX_LAYERS];  /* rows x out: pre-activation */
-	uint64_t a[ENG_MAX_LAYERS];  /* rows x out: post-activation (= z
-					for linear and softmax layers) */
-	uint64_t dz[ENG_MAX_LAYERS]; /* gradient wrt z */
-	uint64_t da[ENG_MAX_LAYERS]; /* gradient wrt a (hidden layers) */
+	uint64_t z[ENG_MAX_LAYERS];  /* rows x stride: pre-activation */
+	uint64_t a[ENG_MAX_LAYERS];  /* rows x stride: post-activation (= z
+					unless sigmoid or tanh) */
+	uint64_t dz[ENG_MAX_LAYERS]; /* rows x stride: dL/da, then in place
+					dL/dz */
 	uint64_t x8;	/* int8 models: the quantized input of a layer */
 	uint64_t pred;	/* rows int32: argmax of the outputs */
 	uint64_t loss;	/* f32: loss of the latest batch */
@@ -42,8 +54,8 @@ struct eng_model {
 	struct eng_workspace ws;
 };
 
-/* A dataset copied into the arena once: x as rows x d floats, y as int32
- * labels (classification) or rows x targets floats (regression). */
+/* A dataset copied into the arena once: x as rows x (d+1) floats (ones
+ * column), y as int32 labels (classification) or float targets. */
 struct eng_device_data {
 	size_t n, d;
 	uint64_t x, y;
@@ -57,6 +69,32 @@ int eng_vgpu_sync(struct eng_model *m, const char *what, struct eng_err *err);
 /* Turns a negative errno from an encoder into an error line. */
 int eng_vgpu_check(int rc, const char *what, struct eng_err *err);
 
+/* Row stride of layer l's output buffers: out+1 with the ones column for
+ * a float model's hidden layers, else out (GEMM_I8 writes C contiguous and
+ * adds the bias itself, so int8 layers after the first need no ones). */
+static inline uint32_t eng_stride(const struct eng_model *m, uint32_t l)
+{
+	bool ones = m->kind == ENG_PARAMS_F32 && l + 1 < m->arch.n_layers;
+
+	return m->arch.layer[l].out + (ones ? 1 : 0);
+}
+
+/* Row stride of layer l's input: the batch or the previous layer's output. */
+static inline uint32_t eng_in_stride(const struct eng_model *m, uint32_t l)
+{
+	return l == 0 ? m->arch.layer[0].in + 1 : eng_stride(m, l - 1);
+}
+
+/* Arena offset (bytes from m->q) of layer l's int8 weights, (in+1) x out. */
+static inline uint64_t eng_q_arena_offset(const struct eng_arch *a, uint32_t l)
+{
+	uint64_t off = 0;
+
+	for (uint32_t i = 0; i < l; i++)
+		off += (uint64_t)(a->layer[i].in + 1) * a->layer[i].out;
+	return off;
+}
+
 /* Columns of y: 1 for class labels, the output width for regression. */
 uint32_t eng_target_cols(const struct eng_arch *arch);
 
@@ -67,7 +105,7 @@ int eng_device_data_upload(struct eng_model *m, const struct eng_dataset *ds,
 			   struct eng_device_data *dd, struct eng_err *err);
 void eng_device_data_free(struct eng_model *m, struct eng_device_data *dd);
 
-/* Queue the forward pass of `rows` rows at `input` (rows x inputs) into
+/* Queue the forward pass of `rows` rows at `input` (rows x (inputs+1)) into
  * the workspace; the outputs land in ws.a[L-1] (logits for softmax). */
 int eng_encode_forward(struct eng_model *m, uint64_t input, uint32_t rows);
 /* Loss of ws outputs vs labels/targets at `y`: the batch's mean loss into

@@ -36,7 +36,7 @@ int eng_model_quantize(struct eng_model *m, struct eng_model **out,
 		uint64_t w = m->params + eng_arch_weight_offset(a, l) * 4;
 		uint64_t b = m->params + eng_arch_bias_offset(a, l) * 4;
 
-		rc = vgpu_quantize_i8(m->g, w, q->q + eng_params_q_offset(a, l),
+		rc = vgpu_quantize_i8(m->g, w, q->q + eng_q_arena_offset(a, l),
 				      q->qpairs + (uint64_t)l * 8 + 4, (uint64_t)d->in * d->out);
 		if (rc == 0)
 			rc = vgpu_copy(m->g, q->qbias + eng_params_col_offset(a, l) * 4, b,
