@@ -44,3 +44,9 @@ $(BUILD)/fuzz/elf: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_elf.o $(BUILD)/obj-fuzz/vmm
 $(BUILD)/fuzz/syscall: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_syscall.o $(VMM_CORE_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZFLAGS) -o $@ $^
+
+# Benchmark helper for bench/vmm.sh.
+BENCHES += $(BUILD)/bench/vmm-bench
+$(BUILD)/bench/vmm-bench: $(BUILD)/obj/vmm/tools/vmm_bench.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
