@@ -168,7 +168,14 @@ static void drop_client(struct ivshmem_bridge *b, const char *why)
 {
 	close(b->client_fd);
 	b->client_fd = -1;
-	logf_(b, "tenant %s: QEMU disconnected (%s); window detached", b->name, why);
+	/* The server's counters in the control page, for the log: what this
+	 * guest's session used (the guest can scribble on them; informational). */
+	const struct vgpu_ctrl *c = b->win.base;
+	logf_(b, "tenant %s: QEMU disconnected (%s); window detached after %llu commands, "
+	      "%llu errors, %.1f ms busy", b->name, why,
+	      (unsigned long long)__atomic_load_n(&c->commands, __ATOMIC_RELAXED),
+	      (unsigned long long)__atomic_load_n(&c->errors, __ATOMIC_RELAXED),
+	      (double)__atomic_load_n(&c->busy_ns, __ATOMIC_RELAXED) / 1e6);
 	detach_window(b);
 }
 
