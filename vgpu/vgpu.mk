@@ -56,3 +56,13 @@ $(BUILD)/test/test_vgpu_validate: $(BUILD)/obj-san/tests/unit/test_vgpu_validate
 $(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolation.o $(VGPU_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
+
+# Fuzz target: the executor + validator + backend on fuzzer-made windows.
+FUZZERS += $(BUILD)/fuzz/vgpu_cmd
+VGPU_FUZZ_SRCS := vgpu/server/exec.c vgpu/server/validate.c vgpu/backend/openblas.c \
+	vgpu/backend/cpu_ops.c $(VGPU_SCHED_SRCS)
+$(BUILD)/obj-fuzz/tests/fuzz/fuzz_vgpu_cmd.o: FUZZFLAGS += -iquote vgpu/server
+$(BUILD)/fuzz/vgpu_cmd: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_vgpu_cmd.o \
+		$(VGPU_FUZZ_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ -lopenblas -lpthread -lm
