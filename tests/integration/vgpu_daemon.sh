@@ -12,7 +12,8 @@ for _ in $(seq 100); do
 	"$BIN/aivisor-vgpud" --socket "$SOCK" --stats >/dev/null 2>&1 && break
 	sleep 0.05
 done
-check "vgpu daemon answers stats" "$BIN/aivisor-vgpud" --socket "$SOCK" --stats >/dev/null
+if "$BIN/aivisor-vgpud" --socket "$SOCK" --stats >/dev/null; then ok "vgpu daemon answers stats"
+else notok "vgpu daemon answers stats" "$(cat "$TMP/vgpud.log")"; fi
 
 # Every opcode against the C reference, host-process tenant.
 out=$("$BIN/aivisor-vgpu-selftest" "unix:$SOCK" 2>&1); rc=$?
