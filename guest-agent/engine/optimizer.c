@@ -5,6 +5,7 @@
  * live in the arena (struct vgpu_adam_hyper); a recorded epoch keeps one
  * hyper block per step so each replay can carry the right step numbers.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "optimizer.h"
@@ -106,7 +107,7 @@ int eng_opt_encode_step(struct eng_model *m, const struct eng_opt_state *st,
 				 st->hyper + (uint64_t)step * sizeof(struct vgpu_adam_hyper),
 				 m->n_params);
 	}
-	return -22; /* -EINVAL: unreachable after check() */
+	return -EINVAL; /* unreachable after check() */
 }
 
 void eng_opt_next_round(struct eng_model *m, struct eng_opt_state *st)
