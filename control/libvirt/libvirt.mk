@@ -52,3 +52,10 @@ $(BUILD)/fuzz/domxml: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o $(LV_FUZZ_OBJS)
 	$(BUILD)/obj-fuzz/tests/fuzz/fuzz_xdr.o $(BUILD)/obj-fuzz/tests/fuzz/fuzz_domxml.o
 
 BENCHES += bench/virsh.sh
+
+# aivisord serves the endpoint: control/daemon/main.c calls lv_registry_new,
+# lv_endpoint_start and lv_endpoint_stop (docs/LIBVIRT.md).  Its link line
+# uses $^, so adding our objects here is all the build needs.
+$(BUILD)/bin/aivisord: $(LV_DAEMON_OBJS)
+$(BUILD)/bin/aivisord: CONTROL_LIBS += $(LV_LIBS)
+$(BUILD)/obj/control/daemon/main.o: CFLAGS += $(LV_INC)
