@@ -20,6 +20,7 @@
 #include "elf_load.h"
 #include "user_stack.h"
 #include "vdso.h"
+#include "vgpu_wire.h"
 #include "vm.h"
 
 #define MIB (1ULL << 20)
@@ -29,6 +30,7 @@
 #define MAX_MEMORY_MIB (32ULL * 1024)
 #define MAX_ELF_SIZE (1ULL << 30)
 #define MAX_ENV 256
+#define MAX_VGPU_MIB (16ULL * 1024)
 
 struct options {
 	uint64_t memory_mib;
@@ -38,6 +40,7 @@ struct options {
 	bool debug, no_sync_regs, no_vdso;
 	char *env[MAX_ENV + 2];
 	int nenv;
+	struct vgpu_wire_opts vgpu;
 	char **argv; /* program and its arguments */
 };
 
@@ -46,6 +49,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: aivisor-vmm [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR][:rw]]...\n"
 		"                   [--timeout SECONDS] [--name NAME] [--env KEY=VALUE]...\n"
+		"                   [--vgpu-memory MIB [--vgpu-socket PATH] [--priority high|normal|low]\n"
+		"                    [--vgpu-weight W]]\n"
 		"                   [--debug] [--no-vdso] [--no-sync-regs] PROGRAM [ARGS...]\n"
 		"Runs a static x86-64 Linux program in a KVM microVM.\n");
 }
@@ -73,7 +78,8 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 enum { OPT_MEMORY = 1, OPT_VCPUS, OPT_SHARE, OPT_TIMEOUT, OPT_NAME, OPT_ENV, OPT_DEBUG,
-       OPT_NO_VDSO, OPT_NO_SYNC, OPT_HELP };
+       OPT_NO_VDSO, OPT_NO_SYNC, OPT_VGPU_MEMORY, OPT_VGPU_SOCKET, OPT_PRIORITY, OPT_VGPU_WEIGHT,
+       OPT_HELP };
 
 static int parse_flags(int argc, char **argv, struct options *o, struct shares *sh)
 {
@@ -87,10 +93,15 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "no-vdso", no_argument, NULL, OPT_NO_VDSO },
 		{ "no-sync-regs", no_argument, NULL, OPT_NO_SYNC },
+		{ "vgpu-memory", required_argument, NULL, OPT_VGPU_MEMORY },
+		{ "vgpu-socket", required_argument, NULL, OPT_VGPU_SOCKET },
+		{ "priority", required_argument, NULL, OPT_PRIORITY },
+		{ "vgpu-weight", required_argument, NULL, OPT_VGPU_WEIGHT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
-	*o = (struct options){ .memory_mib = DEFAULT_MEMORY_MIB, .vcpus = 1 };
+	*o = (struct options){ .memory_mib = DEFAULT_MEMORY_MIB, .vcpus = 1,
+			       .vgpu = { .prio = VGPU_PRIO_NORMAL } };
 	opterr = 0;
 	int c;
 	uint64_t v;
@@ -126,6 +137,31 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 				return usage_error("--env %s: want KEY=VALUE (at most 256)", optarg);
 			o->env[o->nenv++] = optarg;
 			break;
+		case OPT_VGPU_MEMORY:
+			if (parse_uint(optarg, 1, MAX_VGPU_MIB, &v))
+				return usage_error("--vgpu-memory %s: want MiB between 1 and 16384", optarg);
+			o->vgpu.memory_mib = v;
+			break;
+		case OPT_VGPU_SOCKET:
+			if (strlen(optarg) == 0 || strlen(optarg) >= 108)
+				return usage_error("--vgpu-socket %s: want a socket path", optarg);
+			o->vgpu.socket = optarg;
+			break;
+		case OPT_PRIORITY:
+			if (strcmp(optarg, "high") == 0)
+				o->vgpu.prio = VGPU_PRIO_HIGH;
+			else if (strcmp(optarg, "normal") == 0)
+				o->vgpu.prio = VGPU_PRIO_NORMAL;
+			else if (strcmp(optarg, "low") == 0)
+				o->vgpu.prio = VGPU_PRIO_LOW;
+			else
+				return usage_error("--priority %s: want high, normal or low", optarg);
+			break;
+		case OPT_VGPU_WEIGHT:
+			if (parse_uint(optarg, VGPU_WEIGHT_MIN, VGPU_WEIGHT_MAX, &v))
+				return usage_error("--vgpu-weight %s: want 1 to 10000", optarg);
+			o->vgpu.weight = (uint32_t)v;
+			break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_NO_VDSO: o->no_vdso = true; break;
 		case OPT_NO_SYNC: o->no_sync_regs = true; break;
@@ -136,6 +172,9 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 	}
 	if (optind >= argc)
 		return usage_error("%s", "missing PROGRAM");
+	if (!o->vgpu.memory_mib && (o->vgpu.socket || o->vgpu.weight))
+		return usage_error("%s", "--vgpu-socket and --vgpu-weight need --vgpu-memory");
+	o->vgpu.name = o->name;
 	o->argv = &argv[optind];
 	return 0;
 }
@@ -241,18 +280,38 @@ int main(int argc, char **argv)
 	}
 	free(elf);
 
+	static struct vgpu_wire vgpu;
+	if (o.vgpu.memory_mib) {
+		if (vgpu_wire_attach(&vgpu, &o.vgpu, ram_size, err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vmm: %s\n", err);
+			return 1;
+		}
+		o.env[o.nenv++] = vgpu.env;
+	}
+
 	if (kvm_vm_open(&vm.kvm, !o.no_sync_regs, err, sizeof(err)) ||
 	    kvm_vm_add_memory(&vm.kvm, 0, 0, ram_size, ram, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
-	struct boot_map maps[] = { { GUEST_USER_BASE, guard - GUEST_USER_BASE }, { stack_bottom, stack_size } };
-	if (boot_write_tables(&g->mem, maps, 2, err, sizeof(err))) {
+	struct boot_map maps[3] = { { GUEST_USER_BASE, guard - GUEST_USER_BASE }, { stack_bottom, stack_size } };
+	int nmaps = 2;
+	vm.vgpu_complete_fd = -1;
+	if (o.vgpu.memory_mib) {
+		if (vgpu_wire_map(&vgpu, &vm.kvm, 1, &g->mem, err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vmm: vGPU: %s\n", err);
+			vgpu_wire_close(&vgpu);
+			return 1;
+		}
+		/* The window and the doorbell page after it, one range. */
+		maps[nmaps++] = (struct boot_map){ vgpu.win_gpa, vgpu.win_size + HUGE };
+		vm.vgpu_complete_fd = vgpu.att.complete_fd;
+	}
+	if (boot_write_tables(&g->mem, maps, nmaps, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
 	vm.nr_vcpus = o.vcpus;
-	vm.vgpu_complete_fd = -1;
 	for (unsigned i = 0; i < o.vcpus; i++)
 		if (kvm_vcpu_create(&vm.kvm, i, &vm.vcpus[i], err, sizeof(err))) {
 			fprintf(stderr, "aivisor-vmm: %s\n", err);
@@ -294,6 +353,8 @@ int main(int argc, char **argv)
 
 	/* Run phase. */
 	r = vm_run(&vm, o.timeout_s);
+	if (o.vgpu.memory_mib)
+		vgpu_wire_close(&vgpu);
 	fflush(stdout);
 	return r;
 }
