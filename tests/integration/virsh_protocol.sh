@@ -125,6 +125,19 @@ expect_run "malformed packets: those connections are closed" 0 "closed.closed.do
 expect_run "server still answers after hostile clients" 0 "t1" V list --all
 check "server process still alive" kill -0 "$DPID"
 
+# the plain URI: virsh finds /run/libvirt/virtaivisord-sock by itself
+if [ -S /run/libvirt/virtaivisord-sock ]; then
+	skip "virsh -c aivisor:///system" "a server (aivisord?) already owns /run/libvirt/virtaivisord-sock"
+else
+	"$BIN/aivisor-lvtestd" > "$TMP/default.log" 2>&1 &
+	DEFPID=$!
+	for _ in $(seq 100); do [ -S /run/libvirt/virtaivisord-sock-ro ] && break; sleep 0.05; done
+	expect_run "virsh -c aivisor:///system (default socket)" 0 "^ Id +Name +State" virsh -c aivisor:///system list --all
+	expect_run "virsh -r -c aivisor:///system (default read-only socket)" 0 "Running hypervisor: aivisor" virsh -r -c aivisor:///system version
+	kill "$DEFPID"; wait "$DEFPID" 2>/dev/null
+	check "default sockets removed on exit" test ! -e /run/libvirt/virtaivisord-sock
+fi
+
 # the interactive session: idle until 65 s after it opened, then used again
 sleep_until=$(( $(stat -c %Y "$TMP/in") + ${VIRSH_IDLE_S:-65} ))
 while [ "$(date +%s)" -lt "$sleep_until" ]; do sleep 1; done
