@@ -175,6 +175,7 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 	if (!o->vgpu.memory_mib && (o->vgpu.socket || o->vgpu.weight))
 		return usage_error("%s", "--vgpu-socket and --vgpu-weight need --vgpu-memory");
 	o->vgpu.name = o->name;
+	o->vgpu.quiet_server = !o->debug;
 	o->argv = &argv[optind];
 	return 0;
 }

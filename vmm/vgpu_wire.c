@@ -8,6 +8,7 @@
  * It is the same server code (aivisor-vgpud), found next to aivisor-vmm.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 }
 
 /* Starts aivisor-vgpud --socket DIR/vgpu.sock and waits until it answers. */
-static int start_server(struct vgpu_wire *v, char *sock, size_t socklen, char *err, size_t errlen)
+static int start_server(struct vgpu_wire *v, bool quiet, char *sock, size_t socklen, char *err, size_t errlen)
 {
 	char self[PATH_MAX], server[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -60,6 +61,11 @@ static int start_server(struct vgpu_wire *v, char *sock, size_t socklen, char *e
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1);
+		int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execl(server, "aivisor-vgpud", "--socket", sock, (char *)NULL);
 		_exit(127);
 	}
@@ -69,7 +75,7 @@ static int start_server(struct vgpu_wire *v, char *sock, size_t socklen, char *e
 			return 0;
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			v->server_pid = 0;
-			return fail(err, errlen, "vGPU: %s exited during start-up", server);
+			return fail(err, errlen, "vGPU: %s exited during start-up (see --debug)", server);
 		}
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
 	}
@@ -99,7 +105,7 @@ int vgpu_wire_attach(struct vgpu_wire *v, const struct vgpu_wire_opts *o, uint64
 	char sock[128];
 	const char *path = o->socket;
 	if (!path) {
-		if (start_server(v, sock, sizeof(sock), err, errlen)) {
+		if (start_server(v, o->quiet_server, sock, sizeof(sock), err, errlen)) {
 			vgpu_wire_close(v);
 			return -1;
 		}

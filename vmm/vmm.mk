@@ -25,10 +25,17 @@ $(VDSO_SO): vmm/vdso/vdso.c vmm/vdso/vdso.lds vmm/include/vdso_time.h
 $(BUILD)/obj/vmm/vdso_image.o: $(VDSO_SO)
 $(BUILD)/obj/vmm/vdso_image.o: CFLAGS += -DVDSO_SO=$(VDSO_SO)
 
-# Test guests: one static musl program per tests/guests/*.c.
+# Test guests: one static musl program per tests/guests/*.c; vgpu_gemm
+# also links the vGPU client library (VGPU_CLIENT_SRCS, from vgpu/vgpu.mk,
+# which is read after this file: hence the second expansion).
 VMM_TEST_GUESTS := $(patsubst tests/guests/%.c,$(BUILD)/guest/%,$(wildcard tests/guests/*.c))
 GUESTS += $(VMM_TEST_GUESTS)
-$(VMM_TEST_GUESTS): $(BUILD)/guest/%: $(BUILD)/obj-musl/tests/guests/%.o
+$(filter-out $(BUILD)/guest/vgpu_gemm,$(VMM_TEST_GUESTS)): $(BUILD)/guest/%: $(BUILD)/obj-musl/tests/guests/%.o
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+VMM_VGPU_CLIENT_OBJS = $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+.SECONDEXPANSION:
+$(BUILD)/guest/vgpu_gemm: $(BUILD)/obj-musl/tests/guests/vgpu_gemm.o $$(VMM_VGPU_CLIENT_OBJS)
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
 

@@ -10,6 +10,7 @@
 #ifndef AIVISOR_VGPU_WIRE_H
 #define AIVISOR_VGPU_WIRE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@ struct vgpu_wire_opts {
 	int prio;              /* enum vgpu_prio */
 	uint32_t weight;       /* 0 = server default */
 	const char *name;      /* tenant name, NULL = server default */
+	bool quiet_server;     /* private server's output to /dev/null */
 };
 
 struct vgpu_wire {
