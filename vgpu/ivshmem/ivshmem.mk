@@ -39,6 +39,12 @@ $(BUILD)/test/test_ivshmem_client: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivsh
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
 
+# The native baseline of bench/qemu.sh.
+BENCHES += $(BUILD)/bench/qemu-sgemm-native
+$(BUILD)/bench/qemu-sgemm-native: $(BUILD)/obj/vgpu/ivshmem/bench_sgemm_native.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lopenblas
+
 # The libvirt side of QEMU tenants lives in control/qemu/; the top Makefile
 # does not include its fragment, so it comes in with this one.
 -include control/qemu/qemu.mk
