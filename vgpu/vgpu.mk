@@ -66,3 +66,9 @@ $(BUILD)/fuzz/vgpu_cmd: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_vgpu_cmd.o \
 		$(VGPU_FUZZ_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZFLAGS) -o $@ $^ -lopenblas -lpthread -lm
+
+# Benchmark program (bench/vgpu.sh).
+BENCHES += $(BUILD)/bench/vgpu-bench
+$(BUILD)/bench/vgpu-bench: $(BUILD)/obj/vgpu/bench/vgpu_bench.o $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lopenblas -lm

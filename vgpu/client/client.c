@@ -21,6 +21,9 @@
  * not to steal a core from the server's backend threads on small hosts,
  * long enough to catch small commands without a wake-up. */
 #define SPIN_ITERS 2000
+/* With more GEMM work than this queued (~20 us on a fast core) the wait
+ * blocks at once: spinning would only take a core from the backend. */
+#define SPIN_MAX_FLOPS 4000000ull
 
 static inline void cpu_relax(void)
 {
@@ -252,7 +255,8 @@ static int block_once(struct vgpu *g, int64_t timeout_ns)
 static int wait_until(struct vgpu *g, int (*cond)(const struct vgpu *, uint32_t), uint32_t arg,
 		      int64_t timeout_ns, int ignore_error)
 {
-	for (int i = 0; i < SPIN_ITERS; i++) {
+	int spins = g->queued_flops > SPIN_MAX_FLOPS ? 0 : SPIN_ITERS;
+	for (int i = 0; i < spins; i++) {
 		if (cond(g, arg))
 			return 0;
 		if (!ignore_error && in_error(g))
@@ -310,6 +314,7 @@ int vgpu_sync(struct vgpu *g)
 	rc = vgpu_wait(g, g->tail, -1);
 	if (rc)
 		return rc;
+	g->queued_flops = 0;
 	uint64_t errs = __atomic_load_n(&g->ctrl->errors, __ATOMIC_ACQUIRE);
 	if (errs != g->errors_seen) {
 		g->errors_seen = errs;

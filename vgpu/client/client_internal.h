@@ -29,6 +29,7 @@ struct vgpu {
 	uint32_t published;     /* last tail stored in ctrl->sq_tail */
 	uint32_t cq_head;
 	uint64_t errors_seen;
+	uint64_t queued_flops;  /* GEMM work queued since the last full sync */
 	uint8_t cmd_flags;
 	uint32_t cmd_tag;
 

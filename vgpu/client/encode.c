@@ -46,6 +46,8 @@ int vgpu_gemm(struct vgpu *g, unsigned trans, uint32_t m, uint32_t n, uint32_t k
 	struct vgpu_cmd c = cmd(g, VGPU_OP_GEMM, (uint16_t)trans);
 	c.u.gemm = (struct vgpu_op_gemm){ .a = a, .b = b, .c = c_, .m = m, .n = n, .k = k,
 		.lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta };
+	if (!g->recording)
+		g->queued_flops += 2ull * m * n * k;
 	return vgpu__queue(g, &c);
 }
 
