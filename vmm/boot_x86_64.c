@@ -140,6 +140,8 @@ static void write_stubs(uint8_t *ram)
 	 */
 	static const uint8_t sys[] = { 0xe6, HC_PORT_SYSCALL, 0x48, 0x0f, 0x07, 0x0f, 0x0b };
 	memcpy(ram + BOOT_SYSCALL_STUB, sys, sizeof(sys));
+	static const uint8_t probe[] = { 0x0f, 0x05, 0x0f, 0x0b }; /* syscall; ud2 */
+	memcpy(ram + BOOT_SYSCALL_PROBE, probe, sizeof(probe));
 }
 
 int boot_write_tables(const struct guest_mem *m, const struct boot_map *maps, int nmaps,

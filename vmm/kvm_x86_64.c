@@ -121,8 +121,33 @@ static uint64_t pick_xcr0(const struct kvm_cpuid2 *cpuid)
 	return x;
 }
 
+/* Runs the probe `syscall` and reads the CPL the stub's `out` ran at. */
+static int probe_syscall_cpl(struct kvm_vcpu *c, int *cpl, char *err, size_t errlen)
+{
+	struct kvm_regs r = { .rip = BOOT_SYSCALL_PROBE, .rsp = 0, .rflags = 0x2 };
+	if (ioctl(c->fd, KVM_SET_REGS, &r) < 0)
+		return fail(err, errlen, "KVM_SET_REGS (syscall probe)");
+	int rc;
+	do
+		rc = ioctl(c->fd, KVM_RUN, 0);
+	while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	if (rc < 0)
+		return fail(err, errlen, "KVM_RUN (syscall probe)");
+	struct kvm_sregs s;
+	if (c->run->exit_reason != KVM_EXIT_IO || c->run->io.port != HC_PORT_SYSCALL ||
+	    ioctl(c->fd, KVM_GET_REGS, &r) < 0 || r.rip != HC_SYSCALL_RIP) {
+		errno = EIO;
+		return fail(err, errlen, "syscall probe did not reach the syscall stub (exit %u)",
+			    c->run->exit_reason);
+	}
+	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_GET_SREGS (syscall probe)");
+	*cpl = s.cs.selector & 3;
+	return 0;
+}
+
 int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
-		   char *err, size_t errlen)
+		   int *syscall_cpl, char *err, size_t errlen)
 {
 	struct kvm_sregs s;
 	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
@@ -147,6 +172,13 @@ int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64
 	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = pick_xcr0(vm->cpuid) } } };
 	if (ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
 		return fail(err, errlen, "KVM_SET_XCRS (XCR0 0x%llx)", (unsigned long long)xcrs.xcrs[0].value);
+
+	/* The probe may leave the vCPU at CPL0 in the stub: reload CPL3 state. */
+	if (probe_syscall_cpl(c, syscall_cpl, err, errlen))
+		return -1;
+	boot_fill_sregs(&s);
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_SET_SREGS");
 
 	struct kvm_regs r = { .rip = entry, .rsp = rsp, .rflags = 0x2 };
 	if (ioctl(c->fd, KVM_SET_REGS, &r) < 0)

@@ -336,7 +336,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aivisor-vmm: arguments and environment do not fit the guest stack\n");
 		return 1;
 	}
-	if (kvm_vcpu_setup(&vm.kvm, &vm.vcpus[0], img.entry, rsp, err, sizeof(err))) {
+	if (kvm_vcpu_setup(&vm.kvm, &vm.vcpus[0], img.entry, rsp, &vm.syscall_cpl, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}

@@ -69,16 +69,6 @@ static int handle_syscall(struct vm *vm, struct kvm_vcpu *c)
 	}
 	if (r.rip != HC_SYSCALL_RIP)
 		return 0; /* a stray `out` from the program: ignored */
-	if (vm->syscall_cpl < 0) {
-		/* Does `syscall` enter CPL0 on this host (VMX/SVM) or stay at
-		 * CPL3 (PVM)?  A host property: asked once. */
-		struct kvm_sregs s;
-		if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
-			fprintf(stderr, "aivisor-vmm: KVM_GET_SREGS: %s\n", strerror(errno));
-			return -1;
-		}
-		vm->syscall_cpl = s.cs.selector & 3;
-	}
 	struct syscall_args a = { r.rax, { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 } };
 	vm->guest.vcpu = c;
 	int64_t ret = syscall_dispatch(&vm->guest, &a);
@@ -221,7 +211,6 @@ int vm_run(struct vm *vm, unsigned timeout_s)
 		fprintf(stderr, "aivisor-vmm: sigaction: %s\n", strerror(errno));
 		return 1;
 	}
-	vm->syscall_cpl = -1;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int e = pthread_create(&vm->threads[i], NULL, i == 0 ? vcpu0_thread : park_thread, vm);
 		if (e) {

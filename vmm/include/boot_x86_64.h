@@ -45,6 +45,9 @@
 #define HC_PORT_FAULT   0x51
 /* rip after the `out` of each stub: how the VMM knows an exit is genuine. */
 #define HC_SYSCALL_RIP  (BOOT_SYSCALL_STUB + 2)
+/* A `syscall` instruction the VMM runs once at set-up to learn whether
+ * `syscall` enters CPL0 on this host (VMX/SVM) or stays at CPL3 (PVM). */
+#define BOOT_SYSCALL_PROBE (BOOT_SYSCALL_STUB + 16)
 #define FAULT_STUB_SIZE 16
 
 /* Selectors (GDT: null, kernel code, kernel data, user32 code (unused,

@@ -33,9 +33,12 @@ int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t gpa, int fd, char *err, size_t 
 int kvm_vcpu_create(struct kvm_vm *vm, unsigned id, struct kvm_vcpu *c, char *err, size_t errlen);
 
 /* Puts the vCPU in 64-bit CPL3 at entry with stack rsp (boot_x86_64.h
- * tables must already be in guest memory). */
+ * tables must already be in guest memory).  On the way it runs the
+ * syscall probe once and stores in *syscall_cpl the privilege level the
+ * syscall stub runs at on this host (0 on VMX/SVM, 3 where `syscall`
+ * stays at CPL3), so the run loop knows how to return from a call. */
 int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
-		   char *err, size_t errlen);
+		   int *syscall_cpl, char *err, size_t errlen);
 
 /* General registers: from kvm_run when synced, else KVM_GET_REGS. */
 int kvm_vcpu_get_regs(struct kvm_vm *vm, struct kvm_vcpu *c, struct kvm_regs *r);

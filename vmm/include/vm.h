@@ -22,7 +22,7 @@ struct vm {
 	pthread_t threads[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	struct guest guest;
-	int syscall_cpl;        /* CPL the syscall stub runs at: -1 until first seen */
+	int syscall_cpl;        /* CPL the syscall stub runs at (set-up probe) */
 	atomic_bool stopping;
 	int vgpu_complete_fd;   /* -1 without a vGPU */
 	int exit_code;          /* the VMM's exit status, set by vCPU 0 */
