@@ -73,7 +73,7 @@ for name in train_epoch_ms infer_b1_us infer_b256_us test_accuracy; do
 		echo "engine bench: missing figure $name"; cat "$out/vm.txt" "$out/torch.txt"; status=1
 		continue
 	fi
-	ratio=$(awk -v v="$v" -v b="$b" 'BEGIN { printf "%.3f", b > 0 ? v / b : 0 }')
+	ratio=$(awk -v v="$v" -v b="$b" 'BEGIN { printf "%.3f", (b > 0 ? v / b : 0) }')
 	unit=${name##*_}
 	[ "$name" = test_accuracy ] && unit=fraction
 	printf '%-22s %14s %14s %8s\n' "$name" "$v" "$b" "$ratio"
