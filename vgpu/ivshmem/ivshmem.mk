@@ -26,13 +26,22 @@ $(BUILD)/guest/ivshmem-probe: $(BUILD)/obj-musl/vgpu/ivshmem/guest_probe.o \
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
 
 # Unit tests (cmocka, sanitized).
-IVSHMEM_TESTS := $(BUILD)/test/test_ivshmem_proto $(BUILD)/test/test_ivshmem_client
+IVSHMEM_TESTS := $(BUILD)/test/test_ivshmem_proto $(BUILD)/test/test_ivshmem_client \
+	$(BUILD)/test/test_ivshmem_bridge
 UNIT_TESTS += $(IVSHMEM_TESTS)
 
 $(BUILD)/test/test_ivshmem_proto: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivshmem_proto.o \
 		$(BUILD)/obj-san/vgpu/ivshmem/ivshmem_proto.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+# The bridge against the real server, embedded in the test process.
+$(BUILD)/test/test_ivshmem_bridge: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivshmem_bridge.o \
+		$(sort $(IVSHMEM_BRIDGE_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+		$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
 
 $(BUILD)/test/test_ivshmem_client: $(BUILD)/obj-san/vgpu/ivshmem/tests/test_ivshmem_client.o \
 		$(IVSHMEM_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o)
