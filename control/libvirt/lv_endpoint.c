@@ -48,6 +48,7 @@ struct lv_endpoint {
 	unsigned max_clients;
 	struct client *c;
 	unsigned nc;
+	long long accept_pause_until;	/* out of fds: stop accepting until then */
 	pthread_t thread;
 };
 
@@ -120,8 +121,14 @@ static void client_close(struct lv_endpoint *ep, unsigned i)
 static void accept_one(struct lv_endpoint *ep, int lfd, bool ro)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;		/* EAGAIN, or the client went away: nothing to serve */
+	if (fd < 0) {
+		/* Out of descriptors the pending connection stays readable: pause
+		 * accepting rather than spin.  Anything else (EAGAIN, the client
+		 * went away) leaves nothing to serve. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			ep->accept_pause_until = now_ms() + 200;
+		return;
+	}
 	if (ep->nc == ep->max_clients) {
 		close(fd);	/* virsh reports the closed connection; others keep being served */
 		return;
@@ -192,10 +199,14 @@ static void *loop(void *arg)
 		return NULL;
 	for (;;) {
 		unsigned n = 0;
-		pfd[n++] = (struct pollfd){ .fd = ep->wake_fd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = ep->rw_fd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = ep->ro_fd, .events = POLLIN };	/* -1 is ignored by poll */
 		long long now = now_ms(), next = now + ep->idle_ms;
+		bool accepting = now >= ep->accept_pause_until;
+		if (!accepting)
+			next = ep->accept_pause_until;
+		pfd[n++] = (struct pollfd){ .fd = ep->wake_fd, .events = POLLIN };
+		/* poll ignores negative fds: a paused or absent listener */
+		pfd[n++] = (struct pollfd){ .fd = accepting ? ep->rw_fd : -1, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = accepting ? ep->ro_fd : -1, .events = POLLIN };
 		for (unsigned i = 0; i < ep->nc; i++) {
 			struct client *c = &ep->c[i];
 			short ev = c->out.len - c->out_off < OUT_HIGH ? POLLIN : 0;
