@@ -33,6 +33,19 @@ GUESTS += $(VMM_TEST_GUESTS)
 $(filter-out $(BUILD)/guest/vgpu_gemm,$(VMM_TEST_GUESTS)): $(BUILD)/guest/%: $(BUILD)/obj-musl/tests/guests/%.o
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+# args-pie: the args guest as a static PIE (ET_DYN, loaded at a fixed
+# bias).  musl-gcc's specs cannot link -static-pie, so it is linked by hand
+# from musl's rcrt1.o and libc.a.
+MUSL_LIBDIR = $(dir $(shell grep -o '/[^"]*musl-gcc.specs' $$(command -v $(MUSLCC))))
+GUESTS += $(BUILD)/guest/args-pie
+$(BUILD)/obj-musl/tests/guests/args-pie.o: tests/guests/args.c
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -fPIE -c $< -o $@
+$(BUILD)/guest/args-pie: $(BUILD)/obj-musl/tests/guests/args-pie.o
+	@mkdir -p $(@D)
+	$(CC) -static-pie -nostdlib -o $@ $(MUSL_LIBDIR)rcrt1.o $(MUSL_LIBDIR)crti.o $< \
+		$(MUSL_LIBDIR)libc.a $$($(CC) -print-libgcc-file-name) $(MUSL_LIBDIR)crtn.o
+
 VMM_VGPU_CLIENT_OBJS = $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
 .SECONDEXPANSION:
 $(BUILD)/guest/vgpu_gemm: $(BUILD)/obj-musl/tests/guests/vgpu_gemm.o $$(VMM_VGPU_CLIENT_OBJS)

@@ -19,6 +19,9 @@ expect_rc "vmm exit status 255" 255 "$VMM" "$GUEST/exitcode" 255
 out=$("$VMM" --env FOO=bar --env 'EMPTY=' "$GUEST/args" one 'two words' 2>&1); rc=$?
 want=$'argc=3\nargv[0]='"$GUEST/args"$'\nargv[1]=one\nargv[2]=two words\nenv=FOO=bar\nenv=EMPTY=\npagesz=4096\nrandom=yes\nvdso=yes'
 check "vmm argv, envp and auxv as Linux sets them" test "$rc:$out" = "0:$want"
+out=$("$VMM" --env FOO=bar "$GUEST/args-pie" one 2>&1); rc=$?
+check "vmm static-pie (ET_DYN) program runs with its arguments" test "$rc:$(head -4 <<< "$out")" = \
+	"0:argc=2"$'\n'"argv[0]=$GUEST/args-pie"$'\n'"argv[1]=one"$'\n'"env=FOO=bar"
 expect_run "vmm --no-vdso leaves AT_SYSINFO_EHDR out" 0 'vdso=no' "$VMM" --no-vdso "$GUEST/args"
 expect_run "vmm host environment does not leak in" 0 'argc=1' env SECRET=x "$VMM" "$GUEST/args"
 out=$(SECRET=x "$VMM" "$GUEST/args" 2>&1)
@@ -57,6 +60,8 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "vmm --timeout 1 stops within 3 s (took ${ms} ms)" test "$ms" -lt 3000
 
 expect_run "vmm --vcpus 4 creates parked vCPUs, program runs on vCPU 0" 0 'Hello' "$VMM" --vcpus 4 "$GUEST/hello"
+expect_run "vmm --debug logs an unimplemented syscall" 0 'debug: unimplemented syscall 9999 -> ENOSYS' \
+	"$VMM" --debug "$GUEST/hostile" 64 < /dev/null
 expect_run "vmm --name is accepted" 0 'Hello' "$VMM" --name tenant1 "$GUEST/hello"
 
 usage() { # NAME ARGS...
