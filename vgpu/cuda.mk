@@ -26,7 +26,8 @@ CUDA_GENCODE ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,cod
 NVCCFLAGS    := -std=c++17 -O3 $(CUDA_GENCODE) \
 	-Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
 
-VGPU_CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c vgpu/backend/cuda_outputs.c
+VGPU_CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c \
+	vgpu/backend/cuda_outputs.c vgpu/backend/cuda_spans.c
 
 ifeq ($(HAVE_CUDA),1)
 VGPU_CUDA_SRCS := $(VGPU_CUDA_COMMON_SRCS) vgpu/backend/cuda_probe.c vgpu/backend/cuda_errmap.c \
@@ -69,9 +70,15 @@ VGPU_CUDA_CFLAGS   :=
 endif
 
 # No GPU, no toolkit needed: chunk mapping, backend choice, and the
-# finiteness spans checked against the CPU backend on validated commands.
+# finiteness and transfer spans checked against the CPU backend on
+# validated commands.
 UNIT_TESTS += $(BUILD)/test/test_vgpu_cuda_plan $(BUILD)/test/test_vgpu_cuda_select \
-	$(BUILD)/test/test_vgpu_cuda_outputs
+	$(BUILD)/test/test_vgpu_cuda_outputs $(BUILD)/test/test_vgpu_cuda_spans
+$(BUILD)/test/test_vgpu_cuda_spans: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_spans.o \
+		$(BUILD)/obj-san/vgpu/backend/cuda_spans.o $(BUILD)/obj-san/vgpu/backend/openblas.o \
+		$(BUILD)/obj-san/vgpu/backend/cpu_ops.o $(BUILD)/obj-san/vgpu/server/validate.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka -lopenblas -lm
 $(BUILD)/test/test_vgpu_cuda_outputs: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_outputs.o \
 		$(BUILD)/obj-san/vgpu/backend/cuda_outputs.o $(BUILD)/obj-san/vgpu/backend/cpu_ops.o \
 		$(BUILD)/obj-san/vgpu/server/validate.o

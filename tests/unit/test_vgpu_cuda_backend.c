@@ -8,7 +8,8 @@
  *
  * On a GPU (skipped here with the reason otherwise): every opcode against
  * the OpenBLAS backend on the same arena bytes (the guest-visible
- * semantics are the same on both) with the CPU tests' tolerances; GEMM
+ * semantics are the same on both), in resident mode (explicit transfers)
+ * and in coherent mode (none), with the CPU tests' tolerances; GEMM
  * split into row chunks equals the whole; transfers round-trip and refuse
  * bad ranges; two tenants cannot see each other's device memory; a quota
  * the device cannot hold refuses the attach; device time is charged.
@@ -92,7 +93,8 @@ static void test_refusals_without_device(void **state)
 
 struct pair {
 	uint8_t *cpu;  /* arena run by the OpenBLAS backend */
-	uint8_t *gpu;  /* window arena of the CUDA tenant */
+	uint8_t *gpu;  /* window arena of a CUDA tenant in resident mode */
+	uint8_t *coh;  /* window arena of a CUDA tenant in coherent mode */
 	uint64_t used;
 };
 
@@ -109,7 +111,10 @@ static int gpu_setup(void **state)
 	struct pair *p = calloc(1, sizeof *p);
 	p->cpu = aligned_alloc(4096, ARENA);
 	p->gpu = aligned_alloc(4096, ARENA);
-	if (!p->cpu || !p->gpu || cuda_backend_attach(p->gpu, ARENA, err, sizeof err) != 0) {
+	p->coh = aligned_alloc(4096, ARENA);
+	if (!p->cpu || !p->gpu || !p->coh ||
+	    cuda_backend_attach(p->gpu, ARENA, err, sizeof err) != 0 ||
+	    cuda_backend_attach(p->coh, ARENA, err, sizeof err) != 0) {
 		fprintf(stderr, "attach: %s\n", err);
 		return -1;
 	}
@@ -123,9 +128,11 @@ static int gpu_teardown(void **state)
 	if (!p)
 		return 0;
 	cuda_backend_detach(p->gpu);
+	cuda_backend_detach(p->coh);
 	vgpu_backend_cuda.fini();
 	free(p->cpu);
 	free(p->gpu);
+	free(p->coh);
 	free(p);
 	return 0;
 }
@@ -161,29 +168,38 @@ static void set_i32(struct pair *p, uint64_t off, uint64_t i, int32_t v)
 	memcpy(p->cpu + off + i * 4, &v, 4);
 }
 
-/* Runs c on both backends from identical arenas; both must give `want`. */
+/* Runs c on the CPU and on both CUDA tenants from identical arenas (the
+ * resident one with explicit transfers around it, the coherent one with
+ * none); all must give `want`. */
 static void run_both(struct pair *p, const struct vgpu_cmd *c, uint32_t rows, int want)
 {
 	memcpy(p->gpu, p->cpu, p->used);
+	memcpy(p->coh, p->cpu, p->used);
 	assert_int_equal(cuda_backend_upload(p->gpu, 0, p->used), VGPU_OK);
 	assert_int_equal(vgpu_backend_openblas.run(p->cpu, ARENA, c, 0, rows), want);
 	assert_int_equal(vgpu_backend_cuda.run(p->gpu, ARENA, c, 0, rows), want);
+	assert_int_equal(vgpu_backend_cuda.run(p->coh, ARENA, c, 0, rows), want);
 	assert_int_equal(cuda_backend_download(p->gpu, 0, p->used), VGPU_OK);
 }
 
-/* |gpu - cpu| <= tol * (1 + |cpu|), the CPU tests' relative tolerance. */
+/* |gpu - cpu| <= tol * (1 + |cpu|), the CPU tests' relative tolerance,
+ * for both CUDA tenants. */
 static void same_f32(struct pair *p, uint64_t off, uint64_t n, float tol)
 {
-	const float *a = (const float *)(p->cpu + off), *b = (const float *)(p->gpu + off);
-	for (uint64_t i = 0; i < n; i++)
-		if (!(fabsf(a[i] - b[i]) <= tol * (1.0f + fabsf(a[i])))) {
-			fail_msg("element %llu: cpu %g gpu %g", (unsigned long long)i, a[i], b[i]);
-		}
+	const float *a = (const float *)(p->cpu + off);
+	const float *g[2] = { (const float *)(p->gpu + off), (const float *)(p->coh + off) };
+	for (int m = 0; m < 2; m++)
+		for (uint64_t i = 0; i < n; i++)
+			if (!(fabsf(a[i] - g[m][i]) <= tol * (1.0f + fabsf(a[i]))))
+				fail_msg("%s element %llu: cpu %g gpu %g",
+					 m ? "coherent" : "resident", (unsigned long long)i,
+					 a[i], g[m][i]);
 }
 
 static void same_bytes(struct pair *p, uint64_t off, uint64_t n)
 {
 	assert_memory_equal(p->cpu + off, p->gpu + off, n);
+	assert_memory_equal(p->cpu + off, p->coh + off, n);
 }
 
 static void test_gemm(void **state)
@@ -205,13 +221,16 @@ static void test_gemm(void **state)
 		same_f32(p, c.u.gemm.c, (uint64_t)m * ldc, 1e-4f * sqrtf((float)k));
 		/* The same GEMM in row chunks, as the server splits it. */
 		memcpy(p->gpu, p->cpu, p->used);
+		memcpy(p->coh, p->cpu, p->used);
 		struct vgpu_cmd again = c;
 		again.u.gemm.beta = 0.0f;
 		assert_int_equal(cuda_backend_upload(p->gpu, 0, p->used), VGPU_OK);
 		assert_int_equal(vgpu_backend_openblas.run(p->cpu, ARENA, &again, 0, m), VGPU_OK);
-		for (uint32_t r = 0; r < m; r += 16)
-			assert_int_equal(vgpu_backend_cuda.run(p->gpu, ARENA, &again, r,
-							       r + 16 < m ? r + 16 : m), VGPU_OK);
+		for (uint32_t r = 0; r < m; r += 16) {
+			uint32_t e = r + 16 < m ? r + 16 : m;
+			assert_int_equal(vgpu_backend_cuda.run(p->gpu, ARENA, &again, r, e), VGPU_OK);
+			assert_int_equal(vgpu_backend_cuda.run(p->coh, ARENA, &again, r, e), VGPU_OK);
+		}
 		assert_int_equal(cuda_backend_download(p->gpu, 0, p->used), VGPU_OK);
 		same_f32(p, c.u.gemm.c, (uint64_t)m * ldc, 1e-4f * sqrtf((float)k));
 	}

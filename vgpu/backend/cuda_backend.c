@@ -15,6 +15,7 @@
 #include "cuda_outputs.h"
 #include "cuda_plan.h"
 #include "cuda_select.h"
+#include "cuda_spans.h"
 #include "cuda_tenant.h"
 #include "../common/vgpu_err.h"
 
@@ -250,6 +251,30 @@ static struct cuda_fault execute(struct cuda_tenant *t, const struct vgpu_cmd *c
 	return cuda_errmap_kernel(*t->err_host);
 }
 
+/*
+ * Coherent mode: the command's spans go window -> device before it and its
+ * outputs device -> window after it (also when it failed: the CPU backend
+ * leaves partial outputs too), so the window's arena behaves as on the
+ * OpenBLAS backend.  Outputs are uploaded as well, so bytes between the
+ * rows of a strided output come back unchanged.
+ */
+static struct cuda_fault execute_coherent(struct cuda_tenant *t, const struct vgpu_cmd *c,
+					  uint32_t rb, uint32_t re)
+{
+	struct cuda_xfer s[CUDA_SPANS_MAX];
+	int n = cuda_spans(c, rb, re, s);
+	for (int i = 0; i < n; i++)
+		if (cuda_tenant_upload(t, s[i].off, s[i].bytes) != VGPU_OK)
+			return (struct cuda_fault){ VGPU_E_BACKEND, CUDA_DAMAGE_TENANT };
+	struct cuda_fault f = execute(t, c, rb, re);
+	if (f.damage != CUDA_DAMAGE_NONE)
+		return f;
+	for (int i = 0; i < n; i++)
+		if (s[i].out && cuda_tenant_download(t, s[i].off, s[i].bytes) != VGPU_OK)
+			return (struct cuda_fault){ VGPU_E_BACKEND, CUDA_DAMAGE_TENANT };
+	return f;
+}
+
 static int cuda_run(uint8_t *arena, uint64_t arena_size, const struct vgpu_cmd *c,
 		    uint32_t row_begin, uint32_t row_end)
 {
@@ -264,7 +289,8 @@ static int cuda_run(uint8_t *arena, uint64_t arena_size, const struct vgpu_cmd *
 		cuda_tenant_put(t);
 		return VGPU_E_BACKEND;
 	}
-	struct cuda_fault f = t->dev ? execute(t, c, row_begin, row_end)
+	struct cuda_fault f = t->dev ? (t->resident ? execute(t, c, row_begin, row_end)
+						    : execute_coherent(t, c, row_begin, row_end))
 				     : (struct cuda_fault){ VGPU_E_BACKEND, CUDA_DAMAGE_TENANT };
 	if (f.damage == CUDA_DAMAGE_TENANT)
 		cuda_tenant_reset(t);

@@ -6,9 +6,15 @@
  * Each tenant's arena is mirrored by a device allocation of the same size,
  * reserved at attach: a command's offsets name bytes of that allocation,
  * so quota enforcement and the validator's range checks carry over as is.
- * Data moves between the window's arena (host) and the device only through
- * cuda_backend_upload/download (explicit transfers, through pinned staging
- * buffers), never implicitly.
+ * Two ways data moves between the window's arena (host) and the device,
+ * both through the tenant's pinned staging buffers:
+ *   - coherent mode (a new tenant's): before each command the bytes it
+ *     reads (and writes) are uploaded, after it the bytes it wrote are
+ *     downloaded (cuda_spans.h), so the window behaves exactly as on the
+ *     OpenBLAS backend, at the cost of the copies;
+ *   - resident mode, from a tenant's first explicit transfer
+ *     (cuda_backend_upload/download) on: nothing moves implicitly, data
+ *     stays on the device between commands (full device speed).
  *
  * Per tenant: one CUDA stream and cuBLAS handle (tenants never wait on
  * each other's work), CUDA events around every command (device time,
@@ -43,8 +49,9 @@ int cuda_backend_attach(uint8_t *arena, uint64_t arena_size, char *err, size_t e
 void cuda_backend_detach(uint8_t *arena);
 
 /* Window arena -> device (upload) and device -> window arena (download)
- * for [off, off + bytes).  VGPU_OK, VGPU_E_RANGE / VGPU_E_OVERFLOW for a
- * bad range, VGPU_E_BACKEND when the transfer failed. */
+ * for [off, off + bytes); puts the tenant in resident mode.  VGPU_OK,
+ * VGPU_E_RANGE / VGPU_E_OVERFLOW for a bad range, VGPU_E_BACKEND when the
+ * transfer failed. */
 int cuda_backend_upload(uint8_t *arena, uint64_t off, uint64_t bytes);
 int cuda_backend_download(uint8_t *arena, uint64_t off, uint64_t bytes);
 

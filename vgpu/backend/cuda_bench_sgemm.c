@@ -1,7 +1,8 @@
 /*
  * cuda_bench_sgemm.c - sgemm through the vGPU's CUDA backend against
  * cuBLAS called directly, side by side in one process, plus the cost of
- * chunking and of one empty command.  Prints a table and BENCH lines.
+ * chunking, of coherent mode (no explicit transfers) and of one empty
+ * command.  Prints a table and BENCH lines.
  *
  * usage: vgpu-cuda-sgemm [N [reps]]   (default 4096, 20)
  * Exits 0 with a "skip" line when there is no usable GPU.
@@ -113,14 +114,23 @@ int main(int argc, char **argv)
 	uint64_t size = 3ull * n * n * sizeof(float);
 	uint8_t *arena = aligned_alloc(4096, (size + 4095) / 4096 * 4096);
 	CHECK("arena", arena != NULL);
-	if (cuda_backend_attach(arena, size, err, sizeof err) != 0) {
+	uint8_t *coherent = aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+	CHECK("arena", coherent != NULL);
+	memset(arena, 0, size);
+	memset(coherent, 0, size);
+	if (cuda_backend_attach(arena, size, err, sizeof err) != 0 ||
+	    cuda_backend_attach(coherent, size, err, sizeof err) != 0) {
 		fprintf(stderr, "attach: %s\n", err);
 		return 1;
 	}
+	/* One explicit transfer: this tenant keeps its data on the device. */
+	CHECK("upload", cuda_backend_upload(arena, 0, size) == VGPU_OK);
 
 	double direct = direct_gflops(n, reps);
 	double whole = vgpu_gflops(arena, size, n, reps, 1);
 	double chunked = vgpu_gflops(arena, size, n, reps, 4);
+	/* Without explicit transfers A, B and C cross PCIe with every command. */
+	double coh = vgpu_gflops(coherent, size, n, reps < 3 ? reps : 3, 1);
 
 	/* An empty command: launch + events + sync, as the server sees it. */
 	enum { NOPS = 2000 };
@@ -139,17 +149,22 @@ int main(int argc, char **argv)
 	printf("%-34s %12.0f  (%.3fx)\n", "vGPU CUDA backend, one command", whole, whole / direct);
 	printf("%-34s %12.0f  (%.3fx)\n", "vGPU CUDA backend, 4 row chunks", chunked,
 	       chunked / direct);
+	printf("%-34s %12.0f  (%.3fx)\n", "coherent mode (copies each time)", coh, coh / direct);
 	printf("empty command through the backend: median %.1f us, p99 %.1f us\n",
 	       lat[NOPS / 2], lat[NOPS * 99 / 100]);
 	printf("BENCH cuda_sgemm_n%d_vgpu %.0f GFLOP/s baseline=%.0f ratio=%.3f\n", n, whole,
 	       direct, whole / direct);
 	printf("BENCH cuda_sgemm_n%d_vgpu_4chunks %.0f GFLOP/s baseline=%.0f ratio=%.3f\n", n,
 	       chunked, direct, chunked / direct);
+	printf("BENCH cuda_sgemm_n%d_coherent %.0f GFLOP/s baseline=%.0f ratio=%.3f\n", n, coh,
+	       direct, coh / direct);
 	printf("BENCH cuda_empty_cmd_median %.1f us\n", lat[NOPS / 2]);
 	printf("BENCH cuda_empty_cmd_p99 %.1f us\n", lat[NOPS * 99 / 100]);
 
 	cuda_backend_detach(arena);
+	cuda_backend_detach(coherent);
 	vgpu_backend_cuda.fini();
 	free(arena);
+	free(coherent);
 	return 0;
 }

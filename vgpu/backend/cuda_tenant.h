@@ -25,6 +25,9 @@ struct cuda_tenant {
 	cublasHandle_t blas;
 	cudaEvent_t t0, t1;      /* around each command: device time */
 	uint64_t busy_ns;
+	int resident;            /* 0: coherent mode, each command's spans are
+	                            copied in and out; 1: the tenant moves data
+	                            itself (it used an explicit transfer) */
 	uint64_t gen;            /* device generation the state belongs to */
 	int lost;                /* state rebuilt; report once, then clear */
 	pthread_mutex_t lock;    /* one command or transfer at a time */
@@ -42,6 +45,11 @@ void cuda_tenant_device_lost(uint64_t seen_gen);
 /* A tenant-level fault: rebuild this tenant's stream, handle and events
  * and clear its device memory (called with t locked). */
 int cuda_tenant_reset(struct cuda_tenant *t);
+
+/* Window arena <-> device for [off, off + bytes) of a locked tenant whose
+ * range was checked; VGPU_OK or VGPU_E_BACKEND (cuda_transfer.c). */
+int cuda_tenant_upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes);
+int cuda_tenant_download(struct cuda_tenant *t, uint64_t off, uint64_t bytes);
 
 int cuda_tenant_attach(uint8_t *arena, uint64_t size, char *err, size_t errlen);
 void cuda_tenant_detach(uint8_t *arena);

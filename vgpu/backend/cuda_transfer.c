@@ -20,7 +20,7 @@ static int check_range(const struct cuda_tenant *t, uint64_t off, uint64_t bytes
 	return VGPU_OK;
 }
 
-static int upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
+int cuda_tenant_upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 {
 	cudaError_t e = cudaSuccess;
 	for (uint64_t done = 0, i = 0; done < bytes && e == cudaSuccess; i++) {
@@ -41,7 +41,7 @@ static int upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 	return cuda_errmap_runtime(e ? e : s).code;
 }
 
-static int download(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
+int cuda_tenant_download(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 {
 	cudaError_t e = cudaSuccess;
 	uint64_t issued = 0, copied = 0;
@@ -78,8 +78,12 @@ static int transfer(uint8_t *arena, uint64_t off, uint64_t bytes, int up)
 	int rc = check_range(t, off, bytes);
 	if (rc == VGPU_OK && !t->dev)
 		rc = VGPU_E_BACKEND;
-	if (rc == VGPU_OK && bytes)
-		rc = up ? upload(t, off, bytes) : download(t, off, bytes);
+	if (rc == VGPU_OK) {
+		/* From now on the tenant moves its data itself. */
+		t->resident = 1;
+		if (bytes)
+			rc = up ? cuda_tenant_upload(t, off, bytes) : cuda_tenant_download(t, off, bytes);
+	}
 	cuda_tenant_put(t);
 	return rc;
 }
