@@ -21,3 +21,11 @@ $(BUILD)/test/test_qemu_xml: $(BUILD)/obj-san/control/qemu/tests/test_qemu_xml.o
 		$(BUILD)/obj-san/control/qemu/qemu_xml.o $(BUILD)/obj-san/control/qemu/qemu_err.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka
+
+# Fuzz target: the domain XML builder on hostile names, jobs and paths.
+FUZZERS += $(BUILD)/fuzz/qemu_xml
+$(BUILD)/obj-fuzz/tests/fuzz/fuzz_qemu_xml.o: FUZZFLAGS += -I/usr/include/libxml2
+$(BUILD)/fuzz/qemu_xml: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_qemu_xml.o \
+		$(BUILD)/obj-fuzz/control/qemu/qemu_xml.o $(BUILD)/obj-fuzz/control/qemu/qemu_err.o
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ -lxml2

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,43 @@ static bool valid_uuid(const char *s)
 	return true;
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+ * past U+10FFFF) without U+FFFE/U+FFFF: what XML 1.0 text may hold. */
+static bool valid_utf8(const unsigned char *p)
+{
+	while (*p) {
+		unsigned c = *p, n;
+		uint32_t cp;
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 /* An absolute path without control characters (it goes into XML and, for
  * QEMU, onto a command line libvirt builds). */
 static bool valid_path(const char *s)
 {
-	if (!s || s[0] != '/' || strlen(s) >= 4096)
+	if (!s || s[0] != '/' || strlen(s) >= 4096 || !valid_utf8((const unsigned char *)s))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -71,11 +104,11 @@ static bool valid_path(const char *s)
 	return true;
 }
 
-/* The job is one kernel argument in double quotes: no quote, no control
- * character, and it must fit the kernel command line with room to spare. */
+/* The job is one kernel argument in double quotes: UTF-8, no quote, no
+ * control character, and it must fit the kernel command line with room to spare. */
 static bool valid_job(const char *s)
 {
-	if (strlen(s) > QEMU_JOB_MAX)
+	if (strlen(s) > QEMU_JOB_MAX || !valid_utf8((const unsigned char *)s))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f || *p == '"')

@@ -131,6 +131,14 @@ static void test_bad_specs_are_refused(void **state)
 	s = base(); s.vgpu_memory_mib = 0; expect_einval(s, "power of two");
 	s = base(); s.domain_type = "xen"; expect_einval(s, "domain type");
 	s = base(); s.serial_log = "rel.log"; expect_einval(s, "serial log");
+	s = base(); s.vgpu_socket = "/tmp/\xa3\xef.sock"; expect_einval(s, "vGPU socket");
+	s = base(); s.job = "train \xc0\xaf"; expect_einval(s, "job");       /* overlong '/' */
+	s = base(); s.job = "train \xed\xa0\x80"; expect_einval(s, "job");   /* surrogate */
+	s = base(); s.job = "train --name caf\xc3\xa9"; {                   /* UTF-8 is fine */
+		char *xml, err[256];
+		assert_int_equal(qemu_domain_xml(&s, &xml, err, sizeof err), 0);
+		free(xml);
+	}
 }
 
 static void test_auto_type_matches_the_host(void **state)
