@@ -78,8 +78,39 @@ static int coldstart(int n, char **argv)
 	return 0;
 }
 
-/* Sums Rss and Private_* of every mapping in /proc/PID/smaps except the
- * one whose size is the guest RAM. */
+/* One mapping of /proc/PID/smaps. */
+struct vma {
+	unsigned long lo, hi;
+	long rss, priv;
+	int anon;      /* no backing file */
+	int labelled;  /* "[anon:aivisor-guest-ram]" */
+};
+
+#define MAX_VMAS 4096
+
+/* Guest RAM: the labelled mappings, or else the run of adjacent anonymous
+ * mappings that together are exactly MIB MiB (the VMM's madvise calls split
+ * the one mapping into a few). */
+static void mark_guest(struct vma *v, int n, long mib, int *guest)
+{
+	int any = 0;
+	for (int i = 0; i < n; i++)
+		any |= guest[i] = v[i].labelled;
+	if (any || mib <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		unsigned long size = 0;
+		for (int j = i; j < n && v[j].anon && (j == i || v[j].lo == v[j - 1].hi); j++) {
+			size += v[j].hi - v[j].lo;
+			if (size == (unsigned long)mib << 20) {
+				for (int k = i; k <= j; k++)
+					guest[k] = 1;
+				return;
+			}
+		}
+	}
+}
+
 static int memory(long mib, char **argv)
 {
 	pid_t pid;
@@ -91,29 +122,46 @@ static int memory(long mib, char **argv)
 	}
 	snprintf(line, sizeof(line), "/proc/%d/smaps", (int)pid);
 	FILE *f = fopen(line, "r");
+	static struct vma v[MAX_VMAS];
+	static int guest[MAX_VMAS];
 	if (!f) {
 		fprintf(stderr, "vmm-bench: %s: %s\n", line, strerror(errno));
 		return 1;
 	}
-	long rss = 0, priv = 0, guest_rss = 0, v;
-	int in_guest = 0;
+	int n = -1;
+	long x;
 	unsigned long lo, hi;
+	char name[256];
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in_guest = (long)((hi - lo) >> 20) == mib;
-		} else if (sscanf(line, "Rss: %ld kB", &v) == 1) {
-			if (in_guest)
-				guest_rss += v;
-			else
-				rss += v;
-		} else if (!in_guest && (sscanf(line, "Private_Clean: %ld kB", &v) == 1 ||
-					 sscanf(line, "Private_Dirty: %ld kB", &v) == 1)) {
-			priv += v;
+			if (n + 1 >= MAX_VMAS)
+				break;
+			n++;
+			name[0] = '\0';
+			sscanf(line, "%*s %*s %*s %*s %*s %255[^\n]", name);
+			v[n] = (struct vma){ .lo = lo, .hi = hi, .anon = name[0] == '\0',
+					     .labelled = strstr(name, "[anon:aivisor-guest-ram]") != NULL };
+		} else if (n >= 0 && sscanf(line, "Rss: %ld kB", &x) == 1) {
+			v[n].rss = x;
+		} else if (n >= 0 && (sscanf(line, "Private_Clean: %ld kB", &x) == 1 ||
+				      sscanf(line, "Private_Dirty: %ld kB", &x) == 1)) {
+			v[n].priv += x;
 		}
 	}
 	fclose(f);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	n++;
+	mark_guest(v, n, mib, guest);
+	long rss = 0, priv = 0, guest_rss = 0;
+	for (int i = 0; i < n; i++) {
+		if (guest[i]) {
+			guest_rss += v[i].rss;
+		} else {
+			rss += v[i].rss;
+			priv += v[i].priv;
+		}
+	}
 	printf("vmm_rss_outside_guest_kib %ld\nvmm_private_outside_guest_kib %ld\nguest_rss_kib %ld\n", rss, priv,
 	       guest_rss);
 	return 0;
