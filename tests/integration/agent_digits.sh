@@ -59,12 +59,25 @@ check "int8 model file is under a third of the float one ($fb -> $qb bytes)" \
 check "the saved int8 model evaluates to the accuracy quantize reported" \
 	test -n "$q" -a "$(acc_of eval "$TMP/eval-i8.txt")" = "$q"
 
-# Inside a microVM.
+# Inside a microVM: train and save through a writable share, then serve.
 if need_kvm "digits recipe inside a microVM"; then
-	"$BIN/aivisor" run --share "$ROOT/datasets:/data" --vgpu-socket "$SOCK" --vgpu-memory 64 \
-		"$AGENT" train --data /data/digits.csv "${RECIPE[@]}" > "$TMP/vm.txt" 2>&1
+	mkdir -p "$TMP/out"
+	"$BIN/aivisor" run --share "$ROOT/datasets:/data" --share "$TMP/out:/out:rw" \
+		--vgpu-socket "$SOCK" --vgpu-memory 64 \
+		"$AGENT" train --data /data/digits.csv "${RECIPE[@]}" --save /out/vm.aim > "$TMP/vm.txt" 2>&1
 	vacc=$(acc_of test "$TMP/vm.txt")
 	if at_least "$vacc" 0.94; then ok "digits recipe inside a microVM: test accuracy $vacc >= 0.94"
 	else notok "digits recipe inside a microVM: test accuracy '$vacc' >= 0.94" "$(tail -5 "$TMP/vm.txt")"; fi
 	check "same seed, same accuracy in the microVM and on the host" test "$vacc" = "$acc"
+	check "the model saved inside the microVM is the host's, byte for byte" \
+		cmp -s "$TMP/out/vm.aim" "$TMP/digits.aim"
+
+	sed -n '2,6p' "$ROOT/datasets/digits.csv" | cut -d, -f1-64 > "$TMP/rows.csv"
+	"$BIN/aivisor" run --share "$TMP/out:/out" --vgpu-socket "$SOCK" --vgpu-memory 64 \
+		"$AGENT" serve --model /out/vm.aim < "$TMP/rows.csv" > "$TMP/vm-serve.out" 2> "$TMP/vm-serve.err"
+	{ printf 'h%s\n' "$(seq -s ,h 0 63)"; cat "$TMP/rows.csv"; } > "$TMP/rows-h.csv"
+	"$AGENT" predict --model "$TMP/digits.aim" --data "$TMP/rows-h.csv" > "$TMP/host-pred.out" 2>&1
+	check "serve inside a microVM answers as predict does on the host" \
+		cmp -s "$TMP/vm-serve.out" "$TMP/host-pred.out"
+	check "serve inside a microVM reports latency" grep -q '^served 5 requests' "$TMP/vm-serve.err"
 fi
