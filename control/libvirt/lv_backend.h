@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lv_uuid.h"
 #include "tenant.h"
 
 /* libvirt error numbers (public virterror.h values) the endpoint uses. */
@@ -57,7 +58,6 @@ enum lv_state {
 #define LV_REASON_SHUTOFF_CRASHED 3
 #define LV_REASON_SHUTOFF_FAILED 6
 
-#define LV_UUID_LEN 16		/* raw bytes on the wire; tenant_def holds the text form */
 
 /* A domain as listings and lookups return it. */
 struct lv_dom_info {

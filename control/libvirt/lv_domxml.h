@@ -38,10 +38,12 @@
 #include <stdint.h>
 
 #include "lv_backend.h"
+#include "lv_uuid.h"
 #include "tenant.h"
 
 #define LV_DOMXML_MAX (1024u * 1024)
 #define LV_XMLNS_AIVISOR "https://aivisor.dev/xmlns/1"
+#define LV_CFS_PERIOD_US 100000	/* cputune period written, and assumed when a quota comes alone */
 
 /* Returns 0, or LV_ERR_XML_ERROR / LV_ERR_INVALID_ARG with a message;
  * *out is only written on success. */
@@ -50,8 +52,5 @@ int lv_domxml_parse(const char *xml, size_t len, struct tenant_def *out, char *e
  * string; returns 0 or an LV_ERR_* with a message. */
 int lv_domxml_format(const struct tenant_def *def, int32_t id, char **out, char *err, size_t errlen);
 
-/* UUIDs: raw 16 bytes (wire) <-> text (tenant_def, XML). */
-void lv_uuid_format(const unsigned char uuid[LV_UUID_LEN], char out[37]);
-int lv_uuid_parse(const char *s, unsigned char uuid[LV_UUID_LEN]);
 
 #endif

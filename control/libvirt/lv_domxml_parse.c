@@ -1,5 +1,6 @@
 /*
- * lv_domxml.c - domain XML <-> struct tenant_def with libxml2 (see lv_domxml.h).
+ * lv_domxml_parse.c - domain XML -> struct tenant_def with libxml2 (see
+ * lv_domxml.h for the mapping and the hostile-input rules).
  */
 #include "lv_domxml.h"
 
@@ -16,43 +17,6 @@
 #include "lv_cmdline.h"
 
 #define MAX_MEMORY_KIB (1ull << 40)	/* 1 PiB: far above any host, catches unit typos */
-#define DEFAULT_PERIOD_US 100000	/* cfs period when a quota comes without one */
-
-void lv_uuid_format(const unsigned char u[LV_UUID_LEN], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Accepts 32 hex digits, with or without libvirt's dashes. */
-int lv_uuid_parse(const char *s, unsigned char u[LV_UUID_LEN])
-{
-	size_t i = 0;
-	for (; *s && i < 2 * LV_UUID_LEN; s++) {
-		if (*s == '-')
-			continue;
-		int v = hexval(*s);
-		if (v < 0)
-			return -1;
-		if (i % 2 == 0)
-			u[i / 2] = (unsigned char)(v << 4);
-		else
-			u[i / 2] |= (unsigned char)v;
-		i++;
-	}
-	return i == 2 * LV_UUID_LEN && *s == '\0' ? 0 : -1;
-}
 
 struct parse {
 	struct tenant_def *def;
@@ -208,7 +172,7 @@ static int parse_unsigned(struct parse *p, const char *what, const char *s, uint
 static int parse_cputune(struct parse *p, const xmlNode *n)
 {
 	char buf[32];
-	uint64_t period = DEFAULT_PERIOD_US, quota = 0;
+	uint64_t period = LV_CFS_PERIOD_US, quota = 0;
 	bool has_quota = false;
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		int rc;
@@ -496,131 +460,5 @@ int lv_domxml_parse(const char *xml, size_t len, struct tenant_def *out, char *e
 	if (!rc)
 		*out = *def;
 	free(def);
-	return rc;
-}
-
-static xmlNodePtr add_text(xmlNodePtr parent, const char *name, const char *text)
-{
-	return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
-}
-
-static xmlNodePtr add_u64(xmlNodePtr parent, const char *name, uint64_t v)
-{
-	char b[24];
-	snprintf(b, sizeof(b), "%" PRIu64, v);
-	return add_text(parent, name, b);
-}
-
-static void set_attr(xmlNodePtr n, const char *name, const char *value)
-{
-	if (n)
-		xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value);
-}
-
-static void set_attr_u64(xmlNodePtr n, const char *name, uint64_t v)
-{
-	char b[24];
-	snprintf(b, sizeof(b), "%" PRIu64, v);
-	set_attr(n, name, b);
-}
-
-/* An element of our namespace under <metadata>, each declaring it (libvirt style). */
-static xmlNodePtr add_ours(xmlNodePtr md, const char *name)
-{
-	xmlNodePtr v = xmlNewChild(md, NULL, (const xmlChar *)name, NULL);
-	xmlNsPtr ns = v ? xmlNewNs(v, (const xmlChar *)LV_XMLNS_AIVISOR, (const xmlChar *)"aivisor") : NULL;
-	if (ns)
-		xmlSetNs(v, ns);
-	return ns ? v : NULL;
-}
-
-static bool build(xmlNodePtr root, const struct tenant_def *def, int32_t id, char *cmdline)
-{
-	if (id >= 0)
-		set_attr_u64(root, "id", (uint64_t)id);
-	add_text(root, "name", def->name);
-	if (def->uuid[0])	/* a definition not yet stored has none */
-		add_text(root, "uuid", def->uuid);
-	set_attr(add_u64(root, "memory", def->memory_mib * 1024), "unit", "KiB");
-	set_attr(add_u64(root, "currentMemory", def->memory_mib * 1024), "unit", "KiB");
-	xmlNodePtr vcpu = add_u64(root, "vcpu", def->vcpus);
-	set_attr(vcpu, "placement", "static");
-	if (def->cpu_pinning[0])
-		set_attr(vcpu, "cpuset", def->cpu_pinning);
-	xmlNodePtr tune = xmlNewChild(root, NULL, (const xmlChar *)"cputune", NULL);
-	if (!tune || !vcpu)
-		return false;
-	add_u64(tune, "shares", def->cpu_weight);
-	if (def->cpu_cap_percent) {
-		add_u64(tune, "period", DEFAULT_PERIOD_US);
-		add_u64(tune, "quota", (uint64_t)def->cpu_cap_percent * DEFAULT_PERIOD_US / 100);
-	}
-	xmlNodePtr md = xmlNewChild(root, NULL, (const xmlChar *)"metadata", NULL);
-	xmlNodePtr v = md ? add_ours(md, "vgpu") : NULL;
-	xmlNodePtr r = md ? add_ours(md, "restart") : NULL;
-	if (!v || !r)
-		return false;
-	set_attr(v, "class", tenant_priority_name(def->vgpu_priority));
-	set_attr_u64(v, "weight", def->vgpu_weight);
-	set_attr_u64(v, "memory", def->vgpu_memory_mib);
-	set_attr(v, "unit", "MiB");
-	set_attr(r, "policy", tenant_restart_name(def->restart));
-	set_attr_u64(r, "max", def->max_restarts);
-	for (unsigned i = 0; i < def->nshares && i < TENANT_SHARES_MAX; i++) {
-		xmlNodePtr s = add_ours(md, "share");
-		if (!s)
-			return false;
-		set_attr(s, "host", def->shares[i].host_dir);
-		if (def->shares[i].guest_dir[0])
-			set_attr(s, "guest", def->shares[i].guest_dir);
-		set_attr(s, "mode", def->shares[i].rw ? "rw" : "ro");
-	}
-	if (def->console_log[0]) {
-		xmlNodePtr c = add_ours(md, "console");
-		if (!c)
-			return false;
-		set_attr(c, "log", def->console_log);
-	}
-	xmlNodePtr os = xmlNewChild(root, NULL, (const xmlChar *)"os", NULL);
-	xmlNodePtr type = os ? add_text(os, "type", "hvm") : NULL;
-	if (!type)
-		return false;
-	set_attr(type, "arch", "x86_64");
-	add_text(os, "kernel", def->program);
-	if (def->nargs) {
-		if (lv_cmdline_join(def, cmdline, LV_CMDLINE_MAX + 1))
-			return false;
-		add_text(os, "cmdline", cmdline);
-	}
-	return true;
-}
-
-int lv_domxml_format(const struct tenant_def *def, int32_t id, char **out, char *err, size_t errlen)
-{
-	int rc = LV_ERR_INTERNAL;
-	char *cmdline = malloc(LV_CMDLINE_MAX + 1);
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlNodePtr root = doc ? xmlNewDocNode(doc, NULL, (const xmlChar *)"domain", NULL) : NULL;
-	if (root)
-		xmlDocSetRootElement(doc, root);
-	set_attr(root, "type", "aivisor");
-	if (!cmdline || !root || !buf || !build(root, def, id, cmdline) || xmlNodeDump(buf, doc, root, 0, 1) < 0) {
-		snprintf(err, errlen, "cannot format domain XML (out of memory or arguments too long)");
-		goto out;
-	}
-	size_t n = (size_t)xmlBufferLength(buf);
-	*out = malloc(n + 2);
-	if (!*out) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	memcpy(*out, xmlBufferContent(buf), n);
-	memcpy(*out + n, "\n", 2);
-	rc = 0;
-out:
-	free(cmdline);
-	xmlBufferFree(buf);
-	xmlFreeDoc(doc);
 	return rc;
 }
