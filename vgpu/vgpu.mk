@@ -72,3 +72,10 @@ BENCHES += $(BUILD)/bench/vgpu-bench
 $(BUILD)/bench/vgpu-bench: $(BUILD)/obj/vgpu/bench/vgpu_bench.o $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lopenblas -lm
+# The same benchmark as a static microVM guest (vGPU side only).
+BENCHES += $(BUILD)/guest/vgpu-bench-guest
+$(BUILD)/obj-musl/vgpu/bench/vgpu_bench.o: GCFLAGS += -DVGPU_BENCH_GUEST
+$(BUILD)/guest/vgpu-bench-guest: $(BUILD)/obj-musl/vgpu/bench/vgpu_bench.o \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm

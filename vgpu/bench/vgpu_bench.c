@@ -6,10 +6,17 @@
  *   empty-command round trip (NOP + sync): median and p99;
  *   small commands per second: one doorbell for a batch vs one per command.
  *
- *   vgpu-bench SPEC THREADS
+ *   vgpu-bench SPEC THREADS     host-process tenant, native baseline alongside
+ *   vgpu-bench --native THREADS native sgemm only ("NATIVE N gflops" lines,
+ *                               bench/vgpu.sh pairs them with the microVM run)
+ * Built as a static musl guest too (VGPU_BENCH_GUEST: no OpenBLAS in the
+ * guest): vgpu-bench-guest measures the vGPU side from inside a microVM and
+ * prints "VGPU name value" lines.
  * Prints a table and "BENCH name value unit [baseline=] [ratio=]" lines.
  */
+#ifndef VGPU_BENCH_GUEST
 #include <cblas.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,71 +53,171 @@ static void settle(void)
 	usleep(300000);
 }
 
-static int bench_gemm(struct vgpu *g, int n, int reps, const char *label)
+static void fill_inputs(float *a, float *b, float *c, int n)
+{
+	for (size_t i = 0; i < (size_t)n * n; i++) {
+		a[i] = (float)((i * 7) % 13) / 13.0f;
+		b[i] = (float)((i * 5) % 11) / 11.0f;
+		c[i] = 0;
+	}
+}
+
+#define ROUNDS 3
+
+/* Median seconds per vGPU sgemm, measured in ROUNDS rounds separated by
+ * pauses; round r runs after native round r (when there is one). */
+struct gemm_run {
+	struct vgpu *g;
+	uint64_t a, b, c;
+	int n, per;
+	double *t;
+};
+
+static int vgpu_gemm_setup(struct gemm_run *r, struct vgpu *g, int n, int reps)
 {
 	size_t bytes = (size_t)n * n * 4;
-	uint64_t a, b, c;
-	if (vgpu_alloc(g, bytes, &a) || vgpu_alloc(g, bytes, &b) || vgpu_alloc(g, bytes, &c)) {
+	r->g = g;
+	r->n = n;
+	r->per = reps / ROUNDS;
+	r->t = calloc((size_t)reps, sizeof(double));
+	if (!r->t || vgpu_alloc(g, bytes, &r->a) || vgpu_alloc(g, bytes, &r->b) ||
+	    vgpu_alloc(g, bytes, &r->c)) {
 		fprintf(stderr, "vgpu-bench: arena too small for N=%d\n", n);
 		return -1;
 	}
-	float *na = aligned_alloc(64, bytes), *nb = aligned_alloc(64, bytes), *nc = aligned_alloc(64, bytes);
-	if (!na || !nb || !nc)
-		return -1;
-	float *pa = vgpu_ptr(g, a), *pb = vgpu_ptr(g, b), *pc = vgpu_ptr(g, c);
-	for (size_t i = 0; i < (size_t)n * n; i++) {
-		na[i] = pa[i] = (float)((i * 7) % 13) / 13.0f;
-		nb[i] = pb[i] = (float)((i * 5) % 11) / 11.0f;
-		nc[i] = pc[i] = 0;
+	fill_inputs(vgpu_ptr(g, r->a), vgpu_ptr(g, r->b), vgpu_ptr(g, r->c), n);
+	vgpu_gemm(g, 0, n, n, n, 1, r->a, n, r->b, n, 0, r->c, n);
+	return vgpu_sync(g);
+}
+
+static int vgpu_gemm_round(struct gemm_run *r, int round)
+{
+	for (int i = 0; i < r->per; i++) {
+		double t0 = now_s();
+		vgpu_gemm(r->g, 0, r->n, r->n, r->n, 1, r->a, r->n, r->b, r->n, 0, r->c, r->n);
+		if (vgpu_sync(r->g))
+			return -1;
+		r->t[round * r->per + i] = now_s() - t0;
 	}
-	double *tn = calloc((size_t)reps, sizeof(double)), *tv = calloc((size_t)reps, sizeof(double));
-	/* Warm both paths (page faults, OpenBLAS buffers), then alternate
-	 * rounds so drift on this shared machine hits both alike. */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, na, n, nb, n, 0, nc, n);
-	vgpu_gemm(g, 0, n, n, n, 1, a, n, b, n, 0, c, n);
-	if (vgpu_sync(g))
+	return 0;
+}
+
+static void vgpu_gemm_done(struct gemm_run *r)
+{
+	free(r->t);
+	vgpu_free(r->g, r->a);
+	vgpu_free(r->g, r->b);
+	vgpu_free(r->g, r->c);
+}
+
+static double gflops(int n, double *t, int m)
+{
+	return 2.0 * n * n * n / quantile(t, m, 0.5) / 1e9;
+}
+
+#ifndef VGPU_BENCH_GUEST
+struct native_run {
+	float *a, *b, *c;
+	int n, per;
+	double *t;
+};
+
+static int native_setup(struct native_run *r, int n, int reps)
+{
+	size_t bytes = (size_t)n * n * 4;
+	r->n = n;
+	r->per = reps / ROUNDS;
+	r->a = aligned_alloc(64, bytes);
+	r->b = aligned_alloc(64, bytes);
+	r->c = aligned_alloc(64, bytes);
+	r->t = calloc((size_t)reps, sizeof(double));
+	if (!r->a || !r->b || !r->c || !r->t)
 		return -1;
-	int rounds = 3, per = reps / rounds;
-	for (int r = 0; r < rounds; r++) {
-		settle();
-		for (int i = 0; i < per; i++) {
-			double t0 = now_s();
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, na, n, nb, n, 0,
-				    nc, n);
-			tn[r * per + i] = now_s() - t0;
-		}
-		settle();
-		for (int i = 0; i < per; i++) {
-			double t0 = now_s();
-			vgpu_gemm(g, 0, n, n, n, 1, a, n, b, n, 0, c, n);
-			if (vgpu_sync(g))
-				return -1;
-			tv[r * per + i] = now_s() - t0;
-		}
+	fill_inputs(r->a, r->b, r->c, n);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, r->a, n, r->b, n, 0, r->c, n);
+	return 0;
+}
+
+static void native_round(struct native_run *r, int round)
+{
+	int n = r->n;
+	for (int i = 0; i < r->per; i++) {
+		double t0 = now_s();
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, r->a, n, r->b, n, 0,
+			    r->c, n);
+		r->t[round * r->per + i] = now_s() - t0;
 	}
-	int m = rounds * per;
+}
+
+static void native_done(struct native_run *r)
+{
+	free(r->a);
+	free(r->b);
+	free(r->c);
+	free(r->t);
+}
+
+static int bench_gemm(struct vgpu *g, int n, int reps, const char *label)
+{
+	struct gemm_run v;
+	struct native_run nat;
+	if (vgpu_gemm_setup(&v, g, n, reps) || native_setup(&nat, n, reps))
+		return -1;
+	/* Alternate rounds so drift on this shared machine hits both alike. */
+	for (int r = 0; r < ROUNDS; r++) {
+		settle();
+		native_round(&nat, r);
+		settle();
+		if (vgpu_gemm_round(&v, r))
+			return -1;
+	}
 	/* Same numbers up to blocking order (the server may split rows). */
+	const float *pc = vgpu_ptr(g, v.c);
 	for (size_t i = 0; i < (size_t)n * n; i++)
-		if (!(fabsf(nc[i] - pc[i]) <= 1e-4f * (1.0f + fabsf(nc[i])))) {
+		if (!(fabsf(nat.c[i] - pc[i]) <= 1e-4f * (1.0f + fabsf(nat.c[i])))) {
 			fprintf(stderr, "vgpu-bench: vGPU and native results differ for N=%d\n", n);
 			return -1;
 		}
-	double flops = 2.0 * n * n * n;
-	double gn = flops / quantile(tn, m, 0.5) / 1e9, gv = flops / quantile(tv, m, 0.5) / 1e9;
-	printf("sgemm N=%-5d %-12s %8.1f GFLOP/s   native %8.1f GFLOP/s   ratio %.3f\n", n, label, gv,
+	int m = ROUNDS * v.per;
+	double gv = gflops(n, v.t, m), gn = gflops(n, nat.t, m);
+	printf("sgemm N=%-5d %-8s %8.1f GFLOP/s   native %8.1f GFLOP/s   ratio %.3f\n", n, label, gv,
 	       gn, gv / gn);
 	printf("BENCH vgpu_sgemm_%d_%s_gflops %.1f GFLOP/s baseline=%.1f ratio=%.3f\n", n, label, gv,
 	       gn, gv / gn);
-	free(tn);
-	free(tv);
-	free(na);
-	free(nb);
-	free(nc);
-	vgpu_free(g, a);
-	vgpu_free(g, b);
-	vgpu_free(g, c);
+	vgpu_gemm_done(&v);
+	native_done(&nat);
 	return 0;
 }
+
+static int native_only(int n, int reps)
+{
+	struct native_run nat;
+	if (native_setup(&nat, n, reps))
+		return -1;
+	for (int r = 0; r < ROUNDS; r++)
+		native_round(&nat, r);
+	printf("NATIVE %d %.1f\n", n, gflops(n, nat.t, ROUNDS * nat.per));
+	native_done(&nat);
+	return 0;
+}
+#else
+/* In a guest: the vGPU side only; bench/vgpu.sh adds the native baseline. */
+static int bench_gemm(struct vgpu *g, int n, int reps, const char *label)
+{
+	struct gemm_run v;
+	(void)label;
+	if (vgpu_gemm_setup(&v, g, n, reps))
+		return -1;
+	for (int r = 0; r < ROUNDS; r++) {
+		settle();
+		if (vgpu_gemm_round(&v, r))
+			return -1;
+	}
+	printf("VGPU sgemm_%d %.1f\n", n, gflops(n, v.t, ROUNDS * v.per));
+	vgpu_gemm_done(&v);
+	return 0;
+}
+#endif
 
 static int bench_latency(struct vgpu *g, const char *label)
 {
@@ -165,8 +272,10 @@ static int bench_small(struct vgpu *g, const char *label)
 
 int main(int argc, char **argv)
 {
+	const char *spec = NULL, *label = "microvm";
+#ifndef VGPU_BENCH_GUEST
 	if (argc != 3) {
-		fprintf(stderr, "usage: vgpu-bench SPEC THREADS\n");
+		fprintf(stderr, "usage: vgpu-bench SPEC|--native THREADS\n");
 		return 2;
 	}
 	int threads = atoi(argv[2]);
@@ -175,14 +284,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openblas_set_num_threads(threads);
+	if (!strcmp(argv[1], "--native"))
+		return native_only(256, 300) || native_only(1024, 30) ? 1 : 0;
+	spec = argv[1];
+	label = "host";
+#else
+	(void)argc;
+	(void)argv;
+#endif
 	struct vgpu *g;
 	char err[256];
 	struct vgpu_open_opts o = { .memory_bytes = 64 << 20, .tenant = { .name = "bench" } };
-	if (vgpu_open_ex(argv[1], &o, &g, err, sizeof(err))) {
+	if (vgpu_open_ex(spec, &o, &g, err, sizeof(err))) {
 		fprintf(stderr, "vgpu-bench: %s\n", err);
 		return 1;
 	}
-	const char *label = "host";
 	int rc = bench_gemm(g, 256, 300, label) || bench_gemm(g, 1024, 30, label) ||
 		 bench_latency(g, label) || bench_small(g, label);
 	vgpu_close(g);
