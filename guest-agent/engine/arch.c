@@ -45,6 +45,29 @@ const char *eng_loss_name(enum eng_loss loss)
 	return loss == ENG_LOSS_XENT ? "xent" : loss == ENG_LOSS_MSE ? "mse" : "?";
 }
 
+void eng_arch_init(struct eng_arch *arch, enum eng_loss loss)
+{
+	memset(arch, 0, sizeof(*arch));
+	arch->loss = loss;
+}
+
+int eng_arch_add_dense(struct eng_arch *arch, uint32_t in, uint32_t units,
+		       enum eng_act act, struct eng_err *err)
+{
+	uint32_t n = arch->n_layers;
+
+	if (n == ENG_MAX_LAYERS)
+		return eng_errorf(err, "at most %u layers", ENG_MAX_LAYERS);
+	if (n > 0 && in != arch->layer[n - 1].out)
+		return eng_errorf(err, "layer %u takes %u inputs but layer %u gives %u",
+				  n + 1, in, n, arch->layer[n - 1].out);
+	arch->layer[n].in = in;
+	arch->layer[n].out = units;
+	arch->layer[n].act = act;
+	arch->n_layers = n + 1;
+	return 0;
+}
+
 int eng_arch_parse(const char *spec, enum eng_act hidden, enum eng_loss loss,
 		   struct eng_arch *arch, struct eng_err *err)
 {
@@ -52,7 +75,7 @@ int eng_arch_parse(const char *spec, enum eng_act hidden, enum eng_loss loss,
 	unsigned n = 0;
 	const char *p = spec;
 
-	memset(arch, 0, sizeof(*arch));
+	eng_arch_init(arch, loss);
 	if (hidden == ENG_ACT_SOFTMAX)
 		return eng_errorf(err, "softmax is only for the output layer (use --loss xent)");
 	for (;;) {
@@ -80,14 +103,14 @@ int eng_arch_parse(const char *spec, enum eng_act hidden, enum eng_loss loss,
 	if (n < 2)
 		return eng_errorf(err, "bad model spec '%s': want inputs and at least one layer",
 				  spec);
-	arch->n_layers = n - 1;
-	arch->loss = loss;
+	eng_arch_init(arch, loss);
 	for (unsigned i = 0; i + 1 < n; i++) {
-		arch->layer[i].in = width[i];
-		arch->layer[i].out = width[i + 1];
-		arch->layer[i].act = hidden;
+		enum eng_act act = i + 2 < n ? hidden :
+				   loss == ENG_LOSS_XENT ? ENG_ACT_SOFTMAX : ENG_ACT_LINEAR;
+
+		if (eng_arch_add_dense(arch, width[i], width[i + 1], act, err) < 0)
+			return -1;
 	}
-	arch->layer[n - 2].act = loss == ENG_LOSS_XENT ? ENG_ACT_SOFTMAX : ENG_ACT_LINEAR;
 	return eng_arch_check(arch, err);
 }
 

@@ -47,6 +47,12 @@ const char *eng_act_name(enum eng_act act);
 int eng_loss_parse(const char *name, enum eng_loss *loss, struct eng_err *err);
 const char *eng_loss_name(enum eng_loss loss);
 
+/* Keras-like building: start with the input width and the loss, then add
+ * Dense layers in order (check with eng_arch_check when done). */
+void eng_arch_init(struct eng_arch *arch, enum eng_loss loss);
+int eng_arch_add_dense(struct eng_arch *arch, uint32_t in, uint32_t units,
+		       enum eng_act act, struct eng_err *err);
+
 /* Builds an arch from a spec; `hidden` is the hidden layers' activation. */
 int eng_arch_parse(const char *spec, enum eng_act hidden, enum eng_loss loss,
 		   struct eng_arch *arch, struct eng_err *err);

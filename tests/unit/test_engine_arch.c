@@ -86,6 +86,27 @@ static void test_arch_check_refuses_bad_chains(void **state)
 	assert_non_null(strstr(err.msg, "softmax output needs the xent loss"));
 }
 
+static void test_keras_like_building(void **state)
+{
+	struct eng_arch a, b;
+	struct eng_err err;
+
+	(void)state;
+	eng_arch_init(&a, ENG_LOSS_XENT);
+	assert_int_equal(eng_arch_add_dense(&a, 64, 128, ENG_ACT_RELU, &err), 0);
+	assert_int_equal(eng_arch_add_dense(&a, 128, 64, ENG_ACT_RELU, &err), 0);
+	assert_int_equal(eng_arch_add_dense(&a, 32, 10, ENG_ACT_SOFTMAX, &err), -1);
+	assert_non_null(strstr(err.msg, "layer 3 takes 32 inputs but layer 2 gives 64"));
+	assert_int_equal(eng_arch_add_dense(&a, 64, 10, ENG_ACT_SOFTMAX, &err), 0);
+	assert_int_equal(eng_arch_check(&a, &err), 0);
+	assert_int_equal(eng_arch_parse("64-128-64-10", ENG_ACT_RELU, ENG_LOSS_XENT, &b, &err), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	for (int i = 3; i < ENG_MAX_LAYERS; i++)
+		assert_int_equal(eng_arch_add_dense(&a, 10, 10, ENG_ACT_SOFTMAX, &err), 0);
+	assert_int_equal(eng_arch_add_dense(&a, 10, 10, ENG_ACT_SOFTMAX, &err), -1);
+	assert_non_null(strstr(err.msg, "at most 16 layers"));
+}
+
 static void test_names(void **state)
 {
 	enum eng_act act;
@@ -109,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_spec_parses),
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_arch_check_refuses_bad_chains),
+		cmocka_unit_test(test_keras_like_building),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
