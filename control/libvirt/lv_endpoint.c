@@ -129,7 +129,14 @@ static void accept_one(struct lv_endpoint *ep, int lfd, bool ro)
 			ep->accept_pause_until = now_ms() + 200;
 		return;
 	}
-	if (ep->nc == ep->max_clients) {
+	/* Anyone may connect to the read-only socket: a quarter of the slots
+	 * stay reserved for the read-write one, so idle read-only clients can
+	 * never lock root out. */
+	unsigned ro_count = 0;
+	for (unsigned i = 0; i < ep->nc; i++)
+		ro_count += ep->c[i].s.ro_socket;
+	unsigned reserved = ep->max_clients / 4 ? ep->max_clients / 4 : 1;
+	if (ep->nc == ep->max_clients || (ro && ro_count + reserved >= ep->max_clients)) {
 		close(fd);	/* virsh reports the closed connection; others keep being served */
 		return;
 	}

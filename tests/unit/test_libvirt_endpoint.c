@@ -253,6 +253,26 @@ static void client_limit(void **state)
 		close(fds[i]);
 }
 
+static void read_only_clients_cannot_take_every_slot(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[64];
+	int fds[6];
+	for (int i = 0; i < 6; i++) {	/* 8 slots, 2 reserved for read-write */
+		fds[i] = connect_to(f->ro);
+		open_conn(fds[i], 0);
+	}
+	int extra = connect_to(f->ro);
+	assert_int_equal(recv_packet(extra, buf, sizeof(buf), 2000), 0);
+	close(extra);
+	int rw = connect_to(f->rw);	/* root still gets in */
+	open_conn(rw, 0);
+	version_ok(rw, 1);
+	close(rw);
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+}
+
 static void refuses_a_socket_in_use(void **state)
 {
 	struct fx *f = *state;
@@ -276,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_only_socket_refuses_define, setup, teardown),
 		cmocka_unit_test_setup_teardown(pipelined_calls_all_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_clients_cannot_take_every_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_a_socket_in_use, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
