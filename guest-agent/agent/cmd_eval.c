@@ -75,8 +75,10 @@ int cmd_eval(int argc, char **argv)
 		return AGENT_EXIT_FAIL;
 	}
 	eng_arch_format(eng_model_arch(c.m), spec, sizeof(spec));
-	printf("model: %s %s, %zu bytes\n", spec, eng_model_quantized(c.m) ? "int8" : "float32",
-	       c.model_bytes);
+	printf("model: %s %s %s %s, %zu bytes\n", spec,
+	       eng_act_name(eng_model_arch(c.m)->layer[0].act),
+	       eng_loss_name(eng_model_arch(c.m)->loss),
+	       eng_model_quantized(c.m) ? "int8" : "float32", c.model_bytes);
 	print_eval("eval", c.m, &mt);
 	agent_model_data_free(&c);
 	return 0;
