@@ -186,10 +186,14 @@ static void *park_thread(void *arg)
 	return NULL;
 }
 
+#define DONE_SIGNAL SIGUSR2
+static pthread_t main_thread;
+
 static void *vcpu0_thread(void *arg)
 {
 	struct vm *vm = arg;
 	vm->exit_code = run_loop(vm, &vm->vcpus[0]);
+	pthread_kill(main_thread, DONE_SIGNAL); /* ends vm_run's wait */
 	return NULL;
 }
 
@@ -203,45 +207,85 @@ static void stop_all(struct vm *vm)
 	pthread_mutex_unlock(&park_lock);
 }
 
+/* Waits for one of `set` (blocked in every thread) or the deadline
+ * (timeout_s 0: none).  Returns the signal, or 0 at the deadline. */
+static int wait_for_end(const sigset_t *set, unsigned timeout_s)
+{
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_s;
+	for (;;) {
+		int sig;
+		if (!timeout_s) {
+			sig = sigwaitinfo(set, NULL);
+		} else {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			int64_t left = (int64_t)(end.tv_sec - now.tv_sec) * 1000000000LL + (end.tv_nsec - now.tv_nsec);
+			if (left <= 0)
+				return 0;
+			struct timespec ts = { .tv_sec = left / 1000000000LL, .tv_nsec = left % 1000000000LL };
+			sig = sigtimedwait(set, NULL, &ts);
+			if (sig < 0 && errno == EAGAIN)
+				return 0;
+		}
+		if (sig > 0)
+			return sig;
+	}
+}
+
+/* Stops a running vCPU 0: flag, immediate_exit, and a signal to leave
+ * KVM_RUN or a sleep. */
+static void kick_vcpu0(struct vm *vm)
+{
+	stop_all(vm);
+	vm->vcpus[0].run->immediate_exit = 1;
+	pthread_kill(vm->threads[0], KICK_SIGNAL);
+	pthread_join(vm->threads[0], NULL);
+}
+
 int vm_run(struct vm *vm, unsigned timeout_s)
 {
 	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART: interrupt KVM_RUN and sleeps */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0) {
-		fprintf(stderr, "aivisor-vmm: sigaction: %s\n", strerror(errno));
+	/* A closed stdout gives the program EPIPE, as signals are never
+	 * delivered to it; the VMM itself must live on to clean up. */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, DONE_SIGNAL);
+	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0 ||
+	    pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+		fprintf(stderr, "aivisor-vmm: setting up signals: %s\n", strerror(errno));
 		return 1;
 	}
+	main_thread = pthread_self();
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int e = pthread_create(&vm->threads[i], NULL, i == 0 ? vcpu0_thread : park_thread, vm);
 		if (e) {
 			fprintf(stderr, "aivisor-vmm: cannot start vCPU thread %u: %s\n", i, strerror(e));
+			if (i > 0)
+				kick_vcpu0(vm);
 			stop_all(vm);
-			if (i > 0) {
-				vm->vcpus[0].run->immediate_exit = 1;
-				pthread_kill(vm->threads[0], KICK_SIGNAL);
-			}
+			for (unsigned j = 1; j < i; j++)
+				pthread_join(vm->threads[j], NULL);
 			return 1;
 		}
 	}
-	int e;
-	if (timeout_s) {
-		struct timespec deadline;
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += timeout_s;
-		e = pthread_timedjoin_np(vm->threads[0], NULL, &deadline);
-	} else {
-		e = pthread_join(vm->threads[0], NULL);
-	}
-	if (e == ETIMEDOUT) {
-		stop_all(vm);
-		vm->vcpus[0].run->immediate_exit = 1;
-		pthread_kill(vm->threads[0], KICK_SIGNAL);
+	int sig = wait_for_end(&set, timeout_s);
+	if (sig == DONE_SIGNAL) {
 		pthread_join(vm->threads[0], NULL);
-		fprintf(stderr, "aivisor-vmm: guest stopped after --timeout %u s\n", timeout_s);
-		vm->exit_code = EXIT_TIMEOUT;
-	} else if (e) {
-		fprintf(stderr, "aivisor-vmm: waiting for vCPU 0: %s\n", strerror(e));
-		return 1;
+	} else {
+		kick_vcpu0(vm);
+		if (sig == 0) {
+			fprintf(stderr, "aivisor-vmm: guest stopped after --timeout %u s\n", timeout_s);
+			vm->exit_code = EXIT_TIMEOUT;
+		} else {
+			fprintf(stderr, "aivisor-vmm: guest stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			vm->exit_code = 128 + sig;
+		}
 	}
 	stop_all(vm);
 	for (unsigned i = 1; i < vm->nr_vcpus; i++)

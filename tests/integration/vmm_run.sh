@@ -59,6 +59,13 @@ expect_run "vmm --timeout stops an infinite loop with 124" 124 'guest stopped af
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "vmm --timeout 1 stops within 3 s (took ${ms} ms)" test "$ms" -lt 3000
 
+"$VMM" "$GUEST/loop" > "$TMP/term.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q spinning "$TMP/term.out" && break; sleep 0.05; done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+check "vmm SIGTERM stops the guest: exit 143 and a message" \
+	bash -c "[ $rc = 143 ] && grep -q 'guest stopped by SIGTERM' '$TMP/term.out'"
+
 expect_run "vmm --vcpus 4 creates parked vCPUs, program runs on vCPU 0" 0 'Hello' "$VMM" --vcpus 4 "$GUEST/hello"
 expect_run "vmm --debug logs an unimplemented syscall" 0 'debug: unimplemented syscall 9999 -> ENOSYS' \
 	"$VMM" --debug "$GUEST/hostile" 64 < /dev/null

@@ -17,6 +17,13 @@ after=$(ls -d /tmp/aivisor-vmm.* 2>/dev/null | wc -l)
 check "vmm vgpu private server cleaned up its socket directory" test "$after" = "$before"
 check "vmm vgpu private server stopped with the VM" test "$(servers)" -le "$before_srv"
 
+"$VMM" --vgpu-memory 8 "$GUEST/loop" > "$TMP/loop.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q spinning "$TMP/loop.out" && break; sleep 0.05; done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+check "vmm vgpu SIGTERM: exit 143, private server and its directory gone" \
+	test "$rc:$(servers):$(ls -d /tmp/aivisor-vmm.* 2>/dev/null | wc -l)" = "143:$before_srv:$before"
+
 SOCK=$TMP/vgpu.sock
 "$BIN/aivisor-vgpud" --socket "$SOCK" --threads 1 2>/dev/null &
 PID=$!
