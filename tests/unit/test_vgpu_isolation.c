@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -252,6 +254,15 @@ static void test_refuse_bad_windows(void **state)
 	(void)state;
 	char err[256];
 	struct vgpu_attachment at;
+	/* Silent connections first: they must not lock anyone out. */
+	int silent[48];
+	for (int i = 0; i < 48; i++) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+		silent[i] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		assert_true(silent[i] >= 0);
+		assert_int_equal(connect(silent[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
 	/* Not sealed: a tenant could shrink it under the server. */
 	int fd = memfd_create("unsealed", MFD_CLOEXEC);
 	assert_true(fd >= 0);
@@ -275,6 +286,8 @@ static void test_refuse_bad_windows(void **state)
 	assert_int_equal(vgpu_attach(sock_path, &ok, &o, &at, err, sizeof(err)), 0);
 	vgpu_detach(&at);
 	vgpu_window_destroy(&ok);
+	for (int i = 0; i < 48; i++)
+		close(silent[i]);
 }
 
 int main(void)

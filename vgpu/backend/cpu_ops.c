@@ -157,10 +157,6 @@ static void quantize(uint8_t *arena, const struct vgpu_op_quantize *q)
 	}
 }
 
-/* Grown on demand; the executor is one thread. */
-static int32_t *acc_buf;
-static size_t acc_len;
-
 int cpu_ops_gemm_i8(uint8_t *arena, const struct vgpu_cmd *c, uint32_t rb, uint32_t re)
 {
 	const struct vgpu_op_gemm_i8 *g = &c->u.gemm_i8;
@@ -169,13 +165,10 @@ int cpu_ops_gemm_i8(uint8_t *arena, const struct vgpu_cmd *c, uint32_t rb, uint3
 	float sa = READ_ONCE(*F32(g->scales)), sb = READ_ONCE(*F32(g->scales + 4));
 	const float *bias = g->bias == VGPU_NO_OFF ? NULL : F32(g->bias);
 	int tb = c->arg & VGPU_GEMM_TRANS_B;
-	if (acc_len < g->n) {
-		int32_t *n = realloc(acc_buf, (size_t)g->n * sizeof(*n));
-		if (!n)
-			return VGPU_E_BACKEND;
-		acc_buf = n;
-		acc_len = g->n;
-	}
+	/* Per call, not static: servers in one process must not share it. */
+	int32_t *acc_buf = malloc((size_t)g->n * sizeof(*acc_buf));
+	if (!acc_buf)
+		return VGPU_E_BACKEND;
 	float s = sa * sb;
 	for (uint32_t i = rb; i < re; i++) {
 		const int8_t *a = A + (size_t)i * g->k;
@@ -201,6 +194,7 @@ int cpu_ops_gemm_i8(uint8_t *arena, const struct vgpu_cmd *c, uint32_t rb, uint3
 		for (uint32_t j = 0; j < g->n; j++)
 			o[j] = s * (float)acc[j] + (bias ? bias[j] : 0.0f);
 	}
+	free(acc_buf);
 	return VGPU_OK;
 }
 

@@ -19,6 +19,9 @@
 
 #define EVENTS_PER_WAIT 32
 #define STEPS_BETWEEN_EVENT_CHECKS 64
+/* ...and at least this often while busy, so attaches, hang-ups and stats
+ * are served during long runs of big chunks. */
+#define EVENT_CHECK_NS 2000000ull
 
 static inline void cpu_relax(void)
 {
@@ -43,7 +46,7 @@ static bool handle_events(struct vgpu_server *s, int timeout_ms)
 void *executor_main(void *arg)
 {
 	struct vgpu_server *s = arg;
-	uint64_t idle_since = vgpu_now_ns();
+	uint64_t idle_since = vgpu_now_ns(), last_events = idle_since;
 	unsigned steps = 0;
 	for (;;) {
 		uint64_t now = vgpu_now_ns();
@@ -52,8 +55,12 @@ void *executor_main(void *arg)
 			if (t)
 				exec_step(s, t);
 			idle_since = 0;
-			if (++steps % STEPS_BETWEEN_EVENT_CHECKS == 0 && !handle_events(s, 0))
-				break;
+			if (++steps % STEPS_BETWEEN_EVENT_CHECKS == 0 ||
+			    now - last_events > EVENT_CHECK_NS) {
+				last_events = now;
+				if (!handle_events(s, 0))
+					break;
+			}
 			continue;
 		}
 		if (!idle_since)

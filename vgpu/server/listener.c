@@ -103,8 +103,22 @@ static void answer_stats(struct vgpu_server *s, int fd)
 	free(json);
 }
 
+/* Forgets fd as a pending connection; false when it was not one. */
+static bool pending_remove(struct vgpu_server *s, int fd)
+{
+	for (uint32_t i = 0; i < s->npending; i++) {
+		if (s->pending[i] != fd)
+			continue;
+		memmove(&s->pending[i], &s->pending[i + 1], (s->npending - i - 1) * sizeof(int));
+		s->npending--;
+		return true;
+	}
+	return false;
+}
+
 static void drop_conn(struct vgpu_server *s, int fd)
 {
+	pending_remove(s, fd);
 	epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 }
@@ -152,6 +166,8 @@ static void serve_request(struct vgpu_server *s, int fd)
 		send_resp(fd, rc, id, 0, rc ? msg : "attached");
 		if (rc)
 			drop_conn(s, fd);
+		else
+			pending_remove(s, fd);
 	} else {
 		send_resp(fd, -EINVAL, 0, 0, "unknown request");
 		drop_conn(s, fd);
@@ -167,8 +183,15 @@ void listener_event(struct vgpu_server *s, int fd, uint32_t events)
 		if (c < 0)
 			return;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = c };
-		if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c, &ev))
+		if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c, &ev)) {
 			close(c);
+			return;
+		}
+		/* Clients that connect and say nothing must not pile up: the
+		 * oldest silent one makes room. */
+		if (s->npending == VGPU_MAX_PENDING)
+			drop_conn(s, s->pending[0]);
+		s->pending[s->npending++] = c;
 		return;
 	}
 	struct tenant *t = tenant_by_fd(s, fd);

@@ -15,6 +15,7 @@
 #include "../backend/backend.h"
 
 #define VGPU_MAX_TENANTS 256
+#define VGPU_MAX_PENDING 32   /* connections that have not sent a request */
 
 /* Where a tenant is in its current command. */
 struct exec_state {
@@ -67,6 +68,8 @@ struct vgpu_server {
 	uint32_t next_id;
 	struct tenant *tenants[VGPU_MAX_TENANTS];
 	uint32_t ntenants;
+	int pending[VGPU_MAX_PENDING];   /* oldest first */
+	uint32_t npending;
 };
 
 uint64_t vgpu_now_ns(void);
