@@ -297,7 +297,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "aivisor-vmm: %s\n", err);
 			return 1;
 		}
-		o.env[o.nenv++] = vgpu.env;
+		/* First, so that getenv() finds the VMM's value even if --env
+		 * also named the variable. */
+		memmove(&o.env[1], &o.env[0], (size_t)o.nenv * sizeof(o.env[0]));
+		o.env[0] = vgpu.env;
+		o.nenv++;
 	}
 
 	if (kvm_vm_open(&vm.kvm, !o.no_sync_regs, err, sizeof(err)) ||

@@ -35,6 +35,8 @@ expect_run "vmm vgpu two VMs one after the other on the same server" 0 'gemm ok'
 	"$VMM" --vgpu-memory 8 --vgpu-socket "$SOCK" --priority low --timeout 60 "$GUEST/vgpu_gemm"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null
 
+expect_run "vmm vgpu: the VMM's AIVISOR_VGPU wins over --env" 0 'gemm ok' \
+	"$VMM" --vgpu-memory 8 --env AIVISOR_VGPU=unix:/nonexistent --timeout 60 "$GUEST/vgpu_gemm"
 expect_run "vmm vgpu attach to a missing server fails before the VM starts" 1 'vGPU attach' \
 	"$VMM" --vgpu-memory 16 --vgpu-socket "$TMP/nosuch.sock" "$GUEST/hello"
 expect_run "vmm vgpu absent: the guest's vGPU wait gets ENODEV" 0 'all hostile calls refused' \
