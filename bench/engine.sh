@@ -4,6 +4,9 @@
 #   - time per training epoch on digits (the REFERENCE.md recipe) inside a
 #     microVM (aivisor run ... aivisor-agent bench) vs PyTorch on the bare host;
 #   - inference latency for a batch of 1 and of 256 rows, likewise.
+# The two sides alternate for ENGINE_BENCH_ROUNDS rounds (default 2) and each
+# figure is the best round of its side, which damps the noise of a shared
+# machine without favouring either side.
 # PyTorch (Debian's python3-torch, run with /usr/bin/python3) is only the
 # baseline: it is installed here if missing, never by the build or tests.
 # Where it cannot be installed the REFERENCE.md figures are the baseline,
@@ -13,10 +16,12 @@ set -u
 cd "$(dirname "$0")/.."
 EPOCHS=${ENGINE_BENCH_EPOCHS:-20}
 RUNS=${ENGINE_BENCH_RUNS:-2000}
+ROUNDS=${ENGINE_BENCH_ROUNDS:-2}
 THREADS=${ENGINE_BENCH_THREADS:-$(nproc)}
 agent=build/guest/aivisor-agent
 out=$(mktemp -d /tmp/aivisor-bench.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+vgpud=""
+trap '[ -n "$vgpud" ] && kill "$vgpud" 2>/dev/null; rm -rf "$out"' EXIT
 
 for f in "$agent" build/bin/aivisor build/bin/aivisor-vgpud; do
 	[ -x "$f" ] || { echo "engine bench: $f is not built (make all)"; exit 1; }
@@ -26,51 +31,61 @@ done
 # without vGPU support), the same workload runs as a host process tenant
 # of aivisor-vgpud and its figures are named engine_host_* instead.
 where=vm
-if ! build/bin/aivisor run --share datasets:/data --vgpu-memory 64 \
-	"$agent" bench --data /data/digits.csv --epochs "$EPOCHS" --runs "$RUNS" \
-	> "$out/vm.txt" 2>&1; then
-	echo "engine bench: the microVM run failed: $(head -c 300 "$out/vm.txt")"
-	echo "engine bench: measuring as a host process tenant instead"
-	where=host
-	build/bin/aivisor-vgpud --socket "$out/vgpu.sock" --threads "$THREADS" > "$out/vgpud.txt" 2>&1 &
-	vgpud=$!
-	for _ in $(seq 100); do [ -S "$out/vgpu.sock" ] && break; sleep 0.05; done
-	AIVISOR_VGPU=unix:$out/vgpu.sock "$agent" bench --data datasets/digits.csv --epochs "$EPOCHS" \
-		--runs "$RUNS" > "$out/vm.txt" 2>&1
-	rc=$?
-	kill "$vgpud"; wait "$vgpud" 2>/dev/null
-	[ $rc = 0 ] || { echo "engine bench: the host run failed:"; cat "$out/vm.txt"; exit 1; }
-fi
+run_engine() { # appends one round's figures to $out/engine.txt
+	if [ "$where" = vm ]; then
+		build/bin/aivisor run --share datasets:/data --vgpu-memory 64 \
+			"$agent" bench --data /data/digits.csv --epochs "$EPOCHS" --runs "$RUNS" \
+			> "$out/round.txt" 2>&1 && { cat "$out/round.txt" >> "$out/engine.txt"; return 0; }
+		echo "engine bench: the microVM run failed: $(head -c 300 "$out/round.txt")"
+		echo "engine bench: measuring as a host process tenant instead"
+		where=host
+		build/bin/aivisor-vgpud --socket "$out/vgpu.sock" --threads "$THREADS" \
+			> "$out/vgpud.txt" 2>&1 &
+		vgpud=$!
+		for _ in $(seq 100); do [ -S "$out/vgpu.sock" ] && break; sleep 0.05; done
+	fi
+	AIVISOR_VGPU=unix:$out/vgpu.sock "$agent" bench --data datasets/digits.csv \
+		--epochs "$EPOCHS" --runs "$RUNS" > "$out/round.txt" 2>&1 ||
+		{ echo "engine bench: the host run failed:"; cat "$out/round.txt"; return 1; }
+	cat "$out/round.txt" >> "$out/engine.txt"
+}
 
 have_torch() { /usr/bin/python3 -c 'import torch' 2>/dev/null; }
 if ! have_torch; then
 	echo "engine bench: installing python3-torch for the baseline"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch > "$out/apt.txt" 2>&1 ||
-		tail -3 "$out/apt.txt"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch \
+		> "$out/apt.txt" 2>&1 || tail -3 "$out/apt.txt"
 fi
 source_note=""
-if have_torch && /usr/bin/python3 bench/pytorch_digits.py datasets/digits.csv "$THREADS" \
-	"$EPOCHS" "$RUNS" > "$out/torch.txt" 2>&1; then
-	:
-else
+if ! have_torch; then
 	echo "engine bench: PyTorch unavailable; baseline from REFERENCE.md (2 cores, Zen 4)"
 	printf 'pytorch train_epoch_ms 10.4 ms\npytorch test_accuracy 0.944 fraction\n' > "$out/torch.txt"
 	printf 'pytorch infer_b1_us 17.8 us\npytorch infer_b256_us 118 us\n' >> "$out/torch.txt"
 	source_note=" baseline_source=reference"
 fi
 
-value() { # FILE PREFIX NAME
-	awk -v p="$2" -v n="$3" '$1 == p && $2 == n { print $3; exit }' "$1"
+: > "$out/engine.txt"
+for round in $(seq "$ROUNDS"); do
+	run_engine || exit 1
+	[ -n "$source_note" ] && continue
+	/usr/bin/python3 bench/pytorch_digits.py datasets/digits.csv "$THREADS" "$EPOCHS" "$RUNS" \
+		>> "$out/torch.txt" 2>&1 || { echo "engine bench: PyTorch failed:"; cat "$out/torch.txt"; exit 1; }
+done
+
+best() { # FILE PREFIX NAME: the lowest time, or the accuracy of the first round
+	awk -v p="$2" -v n="$3" '$1 == p && $2 == n {
+		if (n == "test_accuracy") { if (v == "") v = $3 } else if (v == "" || $3 + 0 < v + 0) v = $3
+	} END { print v }' "$1"
 }
 
 printf '%-22s %14s %14s %8s\n' figure "aivisor ($where)" "PyTorch (host)" ratio
 status=0
 BENCH_LINES=()
 for name in train_epoch_ms infer_b1_us infer_b256_us test_accuracy; do
-	v=$(value "$out/vm.txt" bench "$name")
-	b=$(value "$out/torch.txt" pytorch "$name")
+	v=$(best "$out/engine.txt" bench "$name")
+	b=$(best "$out/torch.txt" pytorch "$name")
 	if [ -z "$v" ] || [ -z "$b" ]; then
-		echo "engine bench: missing figure $name"; cat "$out/vm.txt" "$out/torch.txt"; status=1
+		echo "engine bench: missing figure $name"; cat "$out/engine.txt" "$out/torch.txt"; status=1
 		continue
 	fi
 	ratio=$(awk -v v="$v" -v b="$b" 'BEGIN { printf "%.3f", (b > 0 ? v / b : 0) }')
@@ -81,6 +96,7 @@ for name in train_epoch_ms infer_b1_us infer_b256_us test_accuracy; do
 	[ "$where" = host ] && prefix=engine_host_
 	BENCH_LINES+=("BENCH $prefix$name $v $unit baseline=$b ratio=$ratio$source_note")
 done
-echo "(epochs: $EPOCHS, inference runs: $RUNS, threads: $THREADS; shared machine: timings are noisy)"
+echo "(best of $ROUNDS alternating rounds; epochs: $EPOCHS, inference runs: $RUNS, threads: $THREADS;"
+echo " goals: epoch ratio <= 0.5, batch-1 under PyTorch's; shared 2-core machine: timings are noisy)"
 for l in "${BENCH_LINES[@]}"; do echo "$l"; done
 exit $status
