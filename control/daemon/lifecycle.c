@@ -8,7 +8,9 @@
  * Only the monitor moves a tenant out of RUNNING/STOPPING, so a tenant with
  * a live pidfd is never freed under it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -62,6 +64,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 		.vmm_path = r->cfg.vmm_path,
 		.log_path = log_path,
 		.vgpu_socket = r->cfg.vgpu_socket[0] ? r->cfg.vgpu_socket : NULL,
+		.tenant_uuid = t->def.uuid,
 	};
 	struct vm_proc p;
 	int rc = vm_process_spawn(&t->def, &o, &p, err, errlen);
@@ -402,4 +405,58 @@ void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_
 	t->stop_requested = false;
 	/* An unknown end is not counted as a failure; 'always' still restarts. */
 	record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
+}
+
+/* At daemon start, after every record is loaded: a VM spawned just before
+ * the previous daemon died may not be in its record yet. Such a VM carries
+ * its tenant's uuid in its environment; adopt it if the tenant has no
+ * process, else it is a stray duplicate and is killed. Locked. */
+void lifecycle__adopt_orphans(struct registry *r)
+{
+	DIR *d = opendir("/proc");
+	if (!d) {
+		log_warn("cannot scan /proc for orphaned VMs: %s", strerror(errno));
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		char uuid[TENANT_UUID_LEN + 2];
+		if (*end || pid <= 0 || pid == getpid() || vm_process_tenant_uuid((pid_t)pid, uuid, sizeof(uuid)))
+			continue;
+		struct tenant *t = NULL;
+		for (size_t i = 0; i < r->n && !t; i++)
+			if (!strcmp(r->t[i]->def.uuid, uuid))
+				t = r->t[i];
+		if (!t || (t->proc.pidfd >= 0 && t->proc.pid == (pid_t)pid))
+			continue; /* another daemon's VM, or one already re-attached */
+		uint64_t ticks;
+		struct vm_proc p;
+		if (vm_process_start_ticks((pid_t)pid, &ticks) || vm_process_reattach((pid_t)pid, ticks, &p))
+			continue; /* ended meanwhile */
+		if (t->proc.pidfd >= 0) {
+			log_warn("tenant '%s': stray second VM pid %ld killed", t->def.name, pid);
+			vm_process_signal(&p, SIGKILL);
+			close(p.pidfd);
+			continue;
+		}
+		t->proc = p;
+		t->our_child = false;
+		t->state = TENANT_STATE_RUNNING;
+		t->restart_due_ms = 0;
+		if (watch(r, t)) {
+			log_error("tenant '%s': cannot watch adopted pid %ld", t->def.name, pid);
+			close(p.pidfd);
+			t->proc.pidfd = -1;
+			t->state = TENANT_STATE_SHUTOFF;
+			continue;
+		}
+		char err[300];
+		if (registry__persist(r, t, err, sizeof(err)))
+			log_error("tenant '%s': %s", t->def.name, err);
+		log_info("tenant '%s': adopted VM pid %ld started just before the previous daemon ended", t->def.name,
+			 pid);
+	}
+	closedir(d);
 }

@@ -20,6 +20,8 @@
 
 #include "api.h"
 #include "log.h"
+#include "lv_endpoint.h"
+#include "lv_registry.h"
 #include "metrics.h"
 #include "registry_daemon.h"
 #include "vgpud.h"
@@ -30,8 +32,9 @@
 
 struct options {
 	const char *socket, *state_dir, *vmm, *vgpud, *vgpu_socket, *metrics_socket, *log_file;
+	const char *libvirt_socket, *libvirt_ro_socket;
 	int metrics_port;
-	bool no_vgpud;
+	bool no_vgpud, no_libvirt;
 	enum log_level level;
 	unsigned long long log_cap;
 };
@@ -41,6 +44,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: aivisord [--socket PATH] [--state-dir DIR] [--vmm PATH] [--vgpud PATH | --no-vgpud]\n"
 		"                [--vgpu-socket PATH] [--metrics-port N | --metrics-socket PATH]\n"
+		"                [--libvirt-socket PATH] [--libvirt-ro-socket PATH] [--no-libvirt]\n"
 		"                [--log-level error|warn|info|debug] [--log-file PATH] [--console-log-cap BYTES]\n"
 		"environment: AIVISOR_SOCKET, AIVISOR_STATE_DIR (flags win)\n"
 		"defaults: --socket " DEFAULT_SOCKET ", --state-dir " DEFAULT_STATE_DIR
@@ -76,6 +80,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->no_vgpud = true;
 			continue;
 		}
+		if (!strcmp(a, "--no-libvirt")) {
+			o->no_libvirt = true;
+			continue;
+		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "aivisord: %s needs a value (or is unknown)\n", a);
 			return -1;
@@ -96,6 +104,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->metrics_socket = v;
 		else if (!strcmp(a, "--log-file"))
 			o->log_file = v;
+		else if (!strcmp(a, "--libvirt-socket"))
+			o->libvirt_socket = v;
+		else if (!strcmp(a, "--libvirt-ro-socket"))
+			o->libvirt_ro_socket = v;
 		else if (!strcmp(a, "--metrics-port")) {
 			if (parse_number(a, v, 65535, &n) || n == 0) {
 				fprintf(stderr, "aivisord: --metrics-port must be 1..65535\n");
@@ -253,6 +265,26 @@ int main(int argc, char **argv)
 		vgpud_stop(v, true);
 		return 1;
 	}
+	/* virsh sees the same registry through the libvirt endpoint. */
+	struct lv_registry *lvr = NULL;
+	struct lv_endpoint *lve = NULL;
+	if (!o.no_libvirt) {
+		struct lv_backend be;
+		struct lv_endpoint_opts lo = { .rw_sock = o.libvirt_socket, .ro_sock = o.libvirt_ro_socket };
+		lvr = lv_registry_new(r, 10); /* 10 s graceful shutdown before SIGKILL */
+		if (lvr)
+			lv_registry_backend(lvr, &be);
+		if (!lvr || lv_endpoint_start(&lo, &be, &lve, err, sizeof(err))) {
+			log_error("libvirt endpoint: %s (--no-libvirt to run without it)", lvr ? err : "out of memory");
+			lv_registry_free(lvr);
+			api_stop(api);
+			if (m)
+				metrics_stop(m);
+			registry_close(r);
+			vgpud_stop(v, true);
+			return 1;
+		}
+	}
 	log_info("aivisord ready: socket %s, state %s, vmm %s", o.socket, cfg.state_dir, cfg.vmm_path);
 
 	struct signalfd_siginfo si;
@@ -266,6 +298,8 @@ int main(int argc, char **argv)
 		}
 	}
 	log_info("signal %u: shutting down (tenant VMs keep running)", si.ssi_signo);
+	lv_endpoint_stop(lve);
+	lv_registry_free(lvr);
 	api_stop(api);
 	if (m)
 		metrics_stop(m);

@@ -429,6 +429,8 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
 		goto fail;
 	pthread_mutex_lock(&r->lock);
 	int rc = state_store_load_all(cfg->state_dir, load_one, load_bad, r);
+	if (!rc)
+		lifecycle__adopt_orphans(r);
 	pthread_mutex_unlock(&r->lock);
 	if (rc) {
 		snprintf(err, errlen, "cannot load state from %s: %s", cfg->state_dir, strerror(-rc));

@@ -51,6 +51,7 @@ int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen);
 void lifecycle__monitor_stop(struct registry *r);
 void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks,
 			const char *boot_id);
+void lifecycle__adopt_orphans(struct registry *r);
 int64_t lifecycle__now_ms(void);
 
 #endif

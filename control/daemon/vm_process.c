@@ -118,7 +118,8 @@ int vm_process_start_ticks(pid_t pid, uint64_t *ticks)
 	return rc;
 }
 
-int vm_process_spawn_argv(char *const argv[], const char *log_path, struct vm_proc *out, char *err, size_t errlen)
+int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *log_path, struct vm_proc *out,
+			  char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -151,7 +152,7 @@ int vm_process_spawn_argv(char *const argv[], const char *log_path, struct vm_pr
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	extern char **environ;
 	pid_t pid;
-	rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+	rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp ? envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(logfd);
@@ -185,7 +186,46 @@ int vm_process_spawn(const struct tenant_def *d, const struct vm_spawn_opts *o, 
 		return rc;
 	}
 	build_argv(&b, d, o);
-	return vm_process_spawn_argv(b.argv, o->log_path, out, err, errlen);
+	/* Our environment minus any inherited marker, plus this tenant's. */
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **envp = calloc(n + 2, sizeof(*envp));
+	char marker[sizeof(VM_TENANT_ENV) + TENANT_UUID_LEN + 1];
+	if (!envp) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], VM_TENANT_ENV, sizeof(VM_TENANT_ENV) - 1))
+			envp[k++] = environ[i];
+	snprintf(marker, sizeof(marker), VM_TENANT_ENV "%s", o->tenant_uuid ? o->tenant_uuid : "");
+	envp[k++] = marker;
+	envp[k] = NULL;
+	int rc = vm_process_spawn_argv(b.argv, envp, o->log_path, out, err, errlen);
+	free(envp);
+	return rc;
+}
+
+int vm_process_tenant_uuid(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	static char buf[65536]; /* only the recovery at daemon start calls this */
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strncmp(buf + i, VM_TENANT_ENV, sizeof(VM_TENANT_ENV) - 1)) {
+			snprintf(out, size, "%s", buf + i + sizeof(VM_TENANT_ENV) - 1);
+			return 0;
+		}
+	return -1;
 }
 
 int vm_process_reattach(pid_t pid, uint64_t start_ticks, struct vm_proc *out)

@@ -19,7 +19,13 @@ struct vm_spawn_opts {
 	const char *vmm_path;      /* the aivisor-vmm binary */
 	const char *log_path;      /* console output, appended */
 	const char *vgpu_socket;   /* NULL: no vGPU wiring */
+	const char *tenant_uuid;   /* put in the VMM's environment (see below) */
 };
+
+/* Every VMM carries AIVISOR_TENANT_UUID=<uuid> in its environment, so a
+ * daemon killed between spawning a VM and recording it can still find and
+ * adopt it after a restart (vm_process_find_tenant_uuid). */
+#define VM_TENANT_ENV "AIVISOR_TENANT_UUID="
 
 struct vm_proc {
 	pid_t pid;
@@ -32,8 +38,12 @@ struct vm_proc {
 int vm_process_spawn(const struct tenant_def *def, const struct vm_spawn_opts *opts, struct vm_proc *out,
 		     char *err, size_t errlen);
 
-/* The same for any program: argv[0] is the path. */
-int vm_process_spawn_argv(char *const argv[], const char *log_path, struct vm_proc *out, char *err, size_t errlen);
+/* The same for any program: argv[0] is the path; envp NULL = ours. */
+int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *log_path, struct vm_proc *out,
+			  char *err, size_t errlen);
+
+/* The tenant uuid in process pid's environment: 0 and out filled, or -1. */
+int vm_process_tenant_uuid(pid_t pid, char *out, size_t size);
 
 /* Start time of pid (field 22 of /proc/PID/stat); -errno if it is gone. */
 int vm_process_start_ticks(pid_t pid, uint64_t *ticks);

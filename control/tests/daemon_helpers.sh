@@ -23,7 +23,7 @@ trap cleanup_daemon_test EXIT
 
 # start_daemon [FLAGS...]: starts aivisord, waits until it answers.
 start_daemon() {
-	"$BIN/aivisord" --no-vgpud --log-level debug "$@" >> "$TMP/daemon.log" 2>&1 &
+	"$BIN/aivisord" --no-vgpud --no-libvirt --log-level debug "$@" >> "$TMP/daemon.log" 2>&1 &
 	DPID=$!
 	for _ in $(seq 100); do
 		"$A" list > /dev/null 2>&1 && return 0

@@ -64,6 +64,25 @@ for f in "$AIVISOR_STATE_DIR"/tenants/burst*.json; do
 	[ "$p" != 0 ] && ! kill -0 "$p" 2>/dev/null && { notok "burst tenant $n claims dead pid $p"; }
 done
 ok "burst tenants are consistent with their processes"
+# A VM spawned just before the SIGKILL, before its record was written, must
+# have been adopted: every VMM carrying one of our tenants' uuids is known.
+check "no orphaned VM unknown to the daemon" env BIN="$BIN" /usr/bin/python3 - "$AIVISOR_STATE_DIR" <<'PYEOF'
+import json, os, subprocess, sys
+stats = json.loads(subprocess.check_output([os.environ["BIN"] + "/aivisor", "stats", "--json"]))
+by_uuid = {t["uuid"]: t["pid"] for t in stats["tenants"]}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        continue
+    for e in env:
+        if e.startswith(b"AIVISOR_TENANT_UUID="):
+            u = e.split(b"=", 1)[1].decode()
+            if u in by_uuid and by_uuid[u] != int(pid) and st != "Z":
+                print(f"pid {pid} runs tenant {u} but the daemon says pid {by_uuid[u]}")
+                sys.exit(1)
+PYEOF
 
 kill -9 "$(field fa pid)"
 check "re-attached VM's death noticed" wait_until 2 bash -c "[ \"\$('$A' list | awk '\$1==\"fa\"{print \$3}')\" != '$pa' ]"
@@ -71,7 +90,7 @@ stop_daemon TERM
 
 # The vGPU server dies: noticed and restarted.
 if [ -x "$BIN/aivisor-vgpud" ]; then
-	"$BIN/aivisord" --vgpud "$BIN/aivisor-vgpud" --log-level debug >> "$TMP/daemon.log" 2>&1 &
+	"$BIN/aivisord" --vgpud "$BIN/aivisor-vgpud" --no-libvirt --log-level debug >> "$TMP/daemon.log" 2>&1 &
 	DPID=$!
 	wait_until 5 "$A" list > /dev/null 2>&1
 	vp=$(pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" | head -1)
