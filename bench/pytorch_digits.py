@@ -6,7 +6,8 @@ seed 42, pixels / 16, MLP 64-128-64-10 with ReLU, softmax cross-entropy,
 plain SGD lr 0.1, batch 32, float32.  Prints lines
     pytorch NAME VALUE UNIT
 for the median epoch time, the test accuracy, and the median inference
-latency of a batch of 1 and of 256 rows.  Usage:
+latency of a batch of 1 and of 256 rows (class probabilities, as the
+agent's predict returns).  Usage:
     pytorch_digits.py CSV THREADS EPOCHS RUNS
 """
 import sys
@@ -70,8 +71,9 @@ def main():
     with torch.no_grad():
         acc = (model(xte).argmax(1) == yte).float().mean().item()
         one, batch = xte[:1].clone(), xte[:256].clone()
-        b1 = median_us(lambda: model(one), runs)
-        b256 = median_us(lambda: model(batch), runs // 10 + 1)
+        # Probabilities, as aivisor-agent's predict returns them.
+        b1 = median_us(lambda: torch.softmax(model(one), 1), runs)
+        b256 = median_us(lambda: torch.softmax(model(batch), 1), runs // 10 + 1)
     print(f"pytorch train_epoch_ms {float(np.median(epoch_ms)):.3f} ms")
     print(f"pytorch test_accuracy {acc:.4f} fraction")
     print(f"pytorch infer_b1_us {b1:.2f} us")
