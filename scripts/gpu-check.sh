@@ -8,7 +8,9 @@
 #   2. numerical tests of every opcode against the OpenBLAS backend (same
 #      tolerances as the CPU tests), transfers, two-tenant isolation, quota
 #      refusal, device-time charging (build/test/test_vgpu_cuda_backend);
-#   3. the share/latency test through the real server on the CUDA backend:
+#   3. through the real server on the CUDA backend: the vGPU opcode
+#      selftest (aivisor-vgpu-selftest, CPU tolerances) and the
+#      share/latency test:
 #      three saturating tenants with weights 1:2:4 within 2 points of
 #      14.3/28.6/57.1% per 1 s window; a high-priority batch-1 tenant's p99
 #      under contention within 1.2x of its p99 alone;
@@ -45,7 +47,7 @@ fi
 
 TARGETS="build/test/test_vgpu_cuda_backend build/test/test_vgpu_cuda_select
 	build/test/test_vgpu_cuda_plan build/bench/vgpu-cuda-sgemm
-	build/bin/aivisor-vgpud build/bin/aivisor-vgpu-load"
+	build/bin/aivisor-vgpud build/bin/aivisor-vgpu-load build/bin/aivisor-vgpu-selftest"
 step "build"
 if [ "${GPU_CHECK_NO_BUILD:-0}" = 1 ]; then
 	echo "GPU_CHECK_NO_BUILD=1: using the binaries in build/"
@@ -94,6 +96,13 @@ if ! vgpud_start --backend cuda 2> "$TMP/vgpud.err"; then
 	notok "gpu latency_isolation" "no server"
 else
 	grep -i -m1 'cuda\|backend' "$TMP/vgpud.log" || true
+	# Every opcode through the server and libvgpu, a tenant without explicit
+	# transfers (coherent mode), the CPU selftest's own tolerances.
+	if timeout 60 "$BIN/aivisor-vgpu-selftest" "unix:$VSOCK" > "$TMP/selftest.log" 2>&1; then
+		ok "gpu selftest through aivisor-vgpud: $(grep -c '^ok - ' "$TMP/selftest.log") opcode checks"
+	else
+		notok "gpu selftest through aivisor-vgpud" "$(grep -v '^ok - ' "$TMP/selftest.log" | head -10)"
+	fi
 	if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
 		window_shares "$TMP/w124" | tail -n +2 > "$TMP/w124.w"   # first window: warm-up
 		bad=$(awk '{
