@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "aivisor_guest.h"
 #include "vgpu_client.h"
 
 int agent_load_dataset(const char *path, const char *label, unsigned classes,
@@ -56,9 +57,13 @@ int agent_open_vgpu(struct vgpu **g, struct eng_err *err)
 	char why[256];
 	int rc = vgpu_open(NULL, g, why, sizeof(why));
 
+	if (rc < 0 && !getenv(AIVISOR_VGPU_ENV))
+		return eng_errorf(err, "cannot open the vGPU: %s; %s is not set (give the microVM "
+				  "a vGPU with --vgpu-memory MIB, or set %s=unix:SOCKET for a "
+				  "host process)", why, AIVISOR_VGPU_ENV, AIVISOR_VGPU_ENV);
 	if (rc < 0)
-		return eng_errorf(err, "cannot open the vGPU: %s (set AIVISOR_VGPU=unix:SOCKET "
-				  "for a host process)", why);
+		return eng_errorf(err, "cannot open the vGPU (%s=%s): %s", AIVISOR_VGPU_ENV,
+				  getenv(AIVISOR_VGPU_ENV), why);
 	return 0;
 }
 

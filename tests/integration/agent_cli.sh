@@ -55,6 +55,13 @@ expect_run "a model for another architecture is refused" 1 \
 	"$AGENT" eval --model "$TMP/small.aim" --data "$D/diabetes.csv" --label target
 expect_run "not a model file" 1 "bad magic" "$AGENT" eval --model "$D/digits.csv" --data "$D/digits.csv"
 
+expect_run "no vGPU server: a clear error" 1 "cannot open the vGPU \(AIVISOR_VGPU=unix:$TMP/none.sock\)" \
+	env AIVISOR_VGPU=unix:$TMP/none.sock "$AGENT" train --data "$D/digits.csv" --model 64-10
+if need_kvm "a microVM without a vGPU"; then
+	expect_run "a microVM without a vGPU: a clear error" 1 "AIVISOR_VGPU is not set \(give the microVM a vGPU" \
+		env -u AIVISOR_VGPU "$BIN/aivisor" run --share "$D:/data" "$AGENT" train --data /data/digits.csv --model 64-10
+fi
+
 # serve: answers each line, errors included, then latency percentiles.
 { sed -n '2,4p' "$D/digits.csv" | cut -d, -f1-64; echo "1,2,oops"; sed -n '5p' "$D/digits.csv" | cut -d, -f1-64; } |
 	"$AGENT" serve --model "$TMP/small.aim" > "$TMP/serve.out" 2> "$TMP/serve.err"
