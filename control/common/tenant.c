@@ -204,6 +204,10 @@ int tenant_def_validate(const struct tenant_def *d, char *err, size_t errlen)
 		return fail(err, errlen, "console_log: path too long");
 	if (d->console_log[0] && !absolute_clean_path(d->console_log))
 		return fail(err, errlen, "console_log: '%.200s' must be an absolute path without '..'", d->console_log);
+	if (!terminated(d->stdin_path, sizeof(d->stdin_path)))
+		return fail(err, errlen, "stdin: path too long");
+	if (d->stdin_path[0] && !absolute_clean_path(d->stdin_path))
+		return fail(err, errlen, "stdin: '%.200s' must be an absolute path without '..'", d->stdin_path);
 	return 0;
 }
 

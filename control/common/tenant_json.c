@@ -29,14 +29,14 @@ json_t *tenant_def_to_json(const struct tenant_def *d)
 							      s->guest_dir, "rw", s->rw)))
 			goto fail;
 	}
-	return json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:s}, s:{s:s, s:I, s:I}, s:s, s:o, s:o, s:s, s:I, s:s}",
+	return json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:s}, s:{s:s, s:I, s:I}, s:s, s:o, s:o, s:s, s:I, s:s, s:s}",
 			 "name", d->name, "uuid", d->uuid, "vcpus", (json_int_t)d->vcpus, "memory_mib",
 			 (json_int_t)d->memory_mib, "cpu", "weight", (json_int_t)d->cpu_weight, "cap_percent",
 			 (json_int_t)d->cpu_cap_percent, "pinning", d->cpu_pinning, "vgpu", "priority",
 			 tenant_priority_name(d->vgpu_priority), "weight", (json_int_t)d->vgpu_weight, "memory_mib",
 			 (json_int_t)d->vgpu_memory_mib, "program", d->program, "args", args, "shares", shares,
 			 "restart", tenant_restart_name(d->restart), "max_restarts", (json_int_t)d->max_restarts,
-			 "console_log", d->console_log);
+			 "console_log", d->console_log, "stdin", d->stdin_path);
 fail:
 	json_decref(args);
 	json_decref(shares);
@@ -266,9 +266,11 @@ static int decode_field(struct decoder *dc, const char *k, const json_t *v, stru
 		return get_unsigned(dc, "max_restarts", v, &d->max_restarts);
 	if (!strcmp(k, "console_log"))
 		return get_path(dc, "console_log", v, d->console_log, sizeof(d->console_log));
+	if (!strcmp(k, "stdin"))
+		return get_path(dc, "stdin", v, d->stdin_path, sizeof(d->stdin_path));
 	return fail_at(dc, v,
 		       "unknown key '%.64s' (known: name, uuid, vcpus, memory_mib, cpu, vgpu, program, args, "
-		       "shares, restart, max_restarts, console_log)",
+		       "shares, restart, max_restarts, console_log, stdin)",
 		       k);
 }
 

@@ -52,7 +52,7 @@ static void sleep_ms(int ms)
 static int spawn(struct vgpud *v, char *err, size_t errlen)
 {
 	char *argv[] = { v->binary, "--socket", v->socket, NULL };
-	int rc = vm_process_spawn_argv(argv, NULL, v->log, &v->proc, err, errlen);
+	int rc = vm_process_spawn_argv(argv, NULL, NULL, v->log, &v->proc, err, errlen);
 	if (rc)
 		return rc;
 	/* Ready when it answers on its socket. */

@@ -118,13 +118,18 @@ int vm_process_start_ticks(pid_t pid, uint64_t *ticks)
 	return rc;
 }
 
-int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *log_path, struct vm_proc *out,
-			  char *err, size_t errlen)
+int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *stdin_path, const char *log_path,
+			  struct vm_proc *out, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int rc;
 
+	if (stdin_path && stdin_path[0] && access(stdin_path, R_OK)) {
+		rc = -errno;
+		snprintf(err, errlen, "stdin %s: %s", stdin_path, strerror(-rc));
+		return rc;
+	}
 	if (access(argv[0], X_OK)) {
 		rc = -errno;
 		snprintf(err, errlen, "%s is not executable: %s", argv[0], strerror(-rc));
@@ -138,7 +143,7 @@ int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *lo
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, stdin_path && stdin_path[0] ? stdin_path : "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
 	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
 	/* Own session: a signal to the daemon's group never reaches a VM, and
@@ -204,7 +209,7 @@ int vm_process_spawn(const struct tenant_def *d, const struct vm_spawn_opts *o, 
 	snprintf(marker, sizeof(marker), VM_TENANT_ENV "%s", o->tenant_uuid ? o->tenant_uuid : "");
 	envp[k++] = marker;
 	envp[k] = NULL;
-	int rc = vm_process_spawn_argv(b.argv, envp, o->log_path, out, err, errlen);
+	int rc = vm_process_spawn_argv(b.argv, envp, d->stdin_path, o->log_path, out, err, errlen);
 	free(envp);
 	return rc;
 }

@@ -33,14 +33,15 @@ struct vm_proc {
 	int pidfd;                 /* readable when the process ends */
 };
 
-/* Starts the VMM in its own session and process group, stdin /dev/null,
+/* Starts the VMM in its own session and process group, stdin the
+ * tenant's stdin file (else /dev/null),
  * stdout+stderr appended to the log. -errno with a reason in err. */
 int vm_process_spawn(const struct tenant_def *def, const struct vm_spawn_opts *opts, struct vm_proc *out,
 		     char *err, size_t errlen);
 
 /* The same for any program: argv[0] is the path; envp NULL = ours. */
-int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *log_path, struct vm_proc *out,
-			  char *err, size_t errlen);
+int vm_process_spawn_argv(char *const argv[], char *const envp[], const char *stdin_path, const char *log_path,
+			  struct vm_proc *out, char *err, size_t errlen);
 
 /* The tenant uuid in process pid's environment: 0 and out filled, or -1. */
 int vm_process_tenant_uuid(pid_t pid, char *out, size_t size);

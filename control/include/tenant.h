@@ -79,6 +79,7 @@ struct tenant_def {
 	unsigned max_restarts;             /* 0 = unlimited (for on-failure/always) */
 
 	char console_log[TENANT_PATH_MAX]; /* "" = <state-dir>/logs/<name>.log */
+	char stdin_path[TENANT_PATH_MAX];  /* the program's standard input; "" = /dev/null */
 };
 
 /* Defaults: 1 vCPU, 256 MiB, cpu weight 100, normal priority, vGPU weight

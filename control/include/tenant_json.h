@@ -8,7 +8,8 @@
  *     "vgpu": { "priority": "normal", "weight": 1, "memory_mib": 64 },
  *     "program": "/abs/path", "args": ["a", "b"],
  *     "shares": [ { "host": "/data", "guest": "/data", "rw": false } ],
- *     "restart": "on-failure", "max_restarts": 3, "console_log": "/path" }
+ *     "restart": "on-failure", "max_restarts": 3, "console_log": "/path",
+ *     "stdin": "/path" }
  *
  * Only name and program are required; the rest default (tenant_def_init).
  */
