@@ -8,7 +8,8 @@
  * (attached before it executes anything), stops it after S seconds if asked
  * (SIGKILL to its process group), then prints one line
  *   cpu_ns <group CPU time> wall_ns <elapsed> exit <status>
- * and removes the group.  Used by the integration tests and benchmarks to
+ * and removes the group.  SIGTERM and SIGINT are passed on to COMMAND's
+ * process group.  Used by the integration tests and benchmarks to
  * check CPU slicing on the real kernel, and handy for slicing any host job
  * the way the VMM slices vCPU threads.
  */
@@ -22,6 +23,15 @@
 #include <unistd.h>
 
 #include "cgroup_cpu.h"
+
+static volatile sig_atomic_t child_pid;
+
+/* SIGTERM/SIGINT to the slice are meant for the command: pass them on. */
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(-child_pid, sig);
+}
 
 static uint64_t now_ns(void)
 {
@@ -120,6 +130,14 @@ int main(int argc, char **argv)
 	}
 	close(go[0]);
 	setpgid(pid, pid);
+	child_pid = pid;
+	{
+		struct sigaction sa = { .sa_handler = forward };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	rc = cgroup_cpu_attach_process(cg, pid, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "aivisor-cpuslice: %s\n", err);

@@ -4,13 +4,20 @@
  *
  *   aivisor-vgpu-load gemm  --socket S --name N [--prio high|normal|low]
  *                           [--weight W] [--n 512] --seconds T
- *       saturates the vGPU: always two batches of N x N GEMMs in flight.
+ *       saturates the vGPU: always several N x N GEMMs in flight.
  *       Prints "gemm_cmds <count>".
  *   aivisor-vgpu-load infer --socket S --name N [--prio P] [--weight W]
  *                           [--interval-us 1000] --seconds T
  *       batch-1 inference of an MLP 64-128-64-10 (3 GEMMs, bias, ReLU),
  *       one request at a time, interval-us apart; measures each request's
  *       round trip.  Prints "lat_us p50 <x> p99 <y> mean <z> n <count>".
+ *   --duty-ms D (gemm, infer): alternate load and quiet phases of D ms on
+ *       the system-wide monotonic clock, so separate processes agree on
+ *       them: gemm saturates only in even phases; infer then prints
+ *       "loaded_lat_us ..." and "quiet_lat_us ..." for requests started in
+ *       even and odd phases, leaving out those within --guard-ms G (default
+ *       D/4) after a phase edge (queues filling or draining).  Comparing the
+ *       two, interleaved, cancels slow drifts of a shared, noisy host.
  *   aivisor-vgpu-load watch --socket S [--interval-ms 1000] --seconds T
  *       polls the server's per-tenant stats and prints, per window and
  *       tenant, "share <t_s> <name> <busy_ns in window> <window wall ns>".
@@ -28,7 +35,7 @@
 struct opts {
 	const char *mode, *socket, *name;
 	int prio;
-	uint32_t weight, n, interval_us, interval_ms;
+	uint32_t weight, n, interval_us, interval_ms, duty_ms, guard_ms;
 	double seconds;
 };
 
@@ -52,7 +59,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: aivisor-vgpu-load gemm|infer|watch --socket PATH [--name N] "
 		"[--prio high|normal|low] [--weight W] [--n N] [--interval-us U] "
-		"[--interval-ms M] --seconds T\n");
+		"[--interval-ms M] [--duty-ms D] [--guard-ms G] --seconds T\n");
 	return 2;
 }
 
@@ -106,6 +113,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			rc = num(f, v, 1, 4096, &o->n);
 		} else if (strcmp(f, "--interval-us") == 0) {
 			rc = num(f, v, 0, 10000000, &o->interval_us);
+		} else if (strcmp(f, "--duty-ms") == 0) {
+			rc = num(f, v, 10, 60000, &o->duty_ms);
+		} else if (strcmp(f, "--guard-ms") == 0) {
+			rc = num(f, v, 0, 60000, &o->guard_ms);
 		} else if (strcmp(f, "--interval-ms") == 0) {
 			rc = num(f, v, 10, 60000, &o->interval_ms);
 		} else if (strcmp(f, "--seconds") == 0) {
@@ -120,7 +131,18 @@ static int parse(int argc, char **argv, struct opts *o)
 		if (rc < 0)
 			return rc;
 	}
+	if (!o->guard_ms)
+		o->guard_ms = o->duty_ms / 4;
 	return o->socket && o->seconds > 0 ? 0 : -EINVAL;
+}
+
+/* Duty cycle: phase number of t and the time since the phase began. */
+static uint64_t phase_of(const struct opts *o, uint64_t t, uint64_t *into_ns)
+{
+	uint64_t d = o->duty_ms * 1000000ull;
+
+	*into_ns = t % d;
+	return t / d;
 }
 
 static int open_tenant(const struct opts *o, uint64_t bytes, struct vgpu **g)
@@ -145,12 +167,16 @@ static void fill_random(float *p, size_t n, unsigned *seed)
 		p[i] = (float)rand_r(seed) / (float)RAND_MAX - 0.5f;
 }
 
-/* Two batches in flight, so the tenant never runs dry between syncs. */
+/* Many commands in flight (tens of ms of work at N = 512), so the tenant
+ * never runs dry while its process waits for a CPU on a busy host: a tenant that idles between submissions would
+ * hand its share to the others (work conservation) and spoil the figures. */
+#define GEMM_INFLIGHT 16
+
 static int run_gemm(const struct opts *o)
 {
 	uint64_t bytes = (uint64_t)o->n * o->n * 4, a, b, c, end, cmds = 0;
-	unsigned seed = 1;
-	uint32_t prev = 0;
+	uint32_t seqs[GEMM_INFLIGHT] = { 0 };
+	unsigned seed = 1, k = 0;
 	struct vgpu *g;
 	int rc;
 
@@ -166,22 +192,34 @@ static int run_gemm(const struct opts *o)
 	fill_random(vgpu_ptr(g, b), (size_t)o->n * o->n, &seed);
 	end = now_ns() + (uint64_t)(o->seconds * 1e9);
 	while (now_ns() < end) {
-		for (int i = 0; i < 2; i++) {
-			rc = vgpu_gemm(g, 0, o->n, o->n, o->n, 1.0f, a, o->n, b, o->n, 0.0f, c, o->n);
+		uint32_t oldest = seqs[k % GEMM_INFLIGHT];
+		uint64_t into, ph;
+
+		if (o->duty_ms && (ph = phase_of(o, now_ns(), &into)) % 2) {
+			/* Quiet phase: drain, then sleep to the next load phase. */
+			rc = vgpu_sync(g);
 			if (rc < 0)
 				break;
-			cmds++;
+			memset(seqs, 0, sizeof seqs);
+			phase_of(o, now_ns(), &into);
+			sleep_ns(o->duty_ms * 1000000ull - into);
+			continue;
 		}
+
+		rc = vgpu_gemm(g, 0, o->n, o->n, o->n, 1.0f, a, o->n, b, o->n, 0.0f, c, o->n);
 		if (rc == 0)
 			rc = vgpu_submit(g);
-		if (rc == 0 && prev)
-			rc = vgpu_wait(g, prev, -1);
-		if (rc < 0) {
-			fprintf(stderr, "aivisor-vgpu-load: gemm: %s\n", strerror(-rc));
-			vgpu_close(g);
-			return 1;
-		}
-		prev = vgpu_seq(g);
+		if (rc == 0 && oldest)
+			rc = vgpu_wait(g, oldest, -1);
+		if (rc < 0)
+			break;
+		cmds++;
+		seqs[k++ % GEMM_INFLIGHT] = vgpu_seq(g);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "aivisor-vgpu-load: gemm: %s\n", strerror(-rc));
+		vgpu_close(g);
+		return 1;
 	}
 	rc = vgpu_sync(g);
 	vgpu_close(g);
@@ -209,11 +247,29 @@ static int layer(struct vgpu *g, uint64_t x, uint64_t w, uint64_t bias, uint64_t
 	return rc;
 }
 
+/* Latency samples of one kind (all, loaded or quiet requests). */
+struct samples {
+	uint64_t *v;
+	size_t n, cap;
+	uint64_t sum;
+};
+
+static void report(const char *label, struct samples *s)
+{
+	if (s->n == 0) {
+		printf("%s p50 0 p99 0 mean 0 n 0\n", label);
+		return;
+	}
+	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	printf("%s p50 %.1f p99 %.1f mean %.1f n %zu\n", label, s->v[s->n / 2] / 1e3,
+	       s->v[s->n * 99 / 100] / 1e3, (double)s->sum / (double)s->n / 1e3, s->n);
+}
+
 static int run_infer(const struct opts *o)
 {
 	static const uint32_t dims[4] = { 64, 128, 64, 10 };
-	uint64_t w[3], bias[3], act[4], end, *lat, sum = 0;
-	size_t n = 0, cap = 1 << 20;
+	uint64_t w[3], bias[3], act[4], end;
+	struct samples set[2] = { { 0 } }; /* [0]: loaded (or all), [1]: quiet */
 	unsigned seed = 7;
 	struct vgpu *g;
 	int rc = 0;
@@ -226,20 +282,23 @@ static int run_infer(const struct opts *o)
 		rc |= vgpu_alloc(g, (uint64_t)dims[l] * dims[l + 1] * 4u, &w[l]);
 		rc |= vgpu_alloc(g, dims[l + 1] * 4u, &bias[l]);
 	}
-	lat = calloc(cap, sizeof(*lat));
-	if (rc || !lat) {
+	for (int k = 0; k < 2; k++) {
+		set[k].cap = 1 << 20;
+		set[k].v = calloc(set[k].cap, sizeof(uint64_t));
+	}
+	if (rc || !set[0].v || !set[1].v) {
 		fprintf(stderr, "aivisor-vgpu-load: infer: out of memory\n");
-		free(lat);
-		vgpu_close(g);
-		return 1;
+		rc = -ENOMEM;
+		goto out;
 	}
 	for (int l = 0; l < 3; l++) {
 		fill_random(vgpu_ptr(g, w[l]), (size_t)dims[l] * dims[l + 1], &seed);
 		fill_random(vgpu_ptr(g, bias[l]), dims[l + 1], &seed);
 	}
 	end = now_ns() + (uint64_t)(o->seconds * 1e9);
-	while (now_ns() < end && n < cap) {
-		uint64_t t0;
+	while (now_ns() < end) {
+		uint64_t t0, into = 0, ph = 0, lat;
+		struct samples *dst = &set[0];
 
 		fill_random(vgpu_ptr(g, act[0]), dims[0], &seed);
 		t0 = now_ns();
@@ -251,21 +310,29 @@ static int run_infer(const struct opts *o)
 			fprintf(stderr, "aivisor-vgpu-load: infer: %s\n", strerror(-rc));
 			break;
 		}
-		lat[n] = now_ns() - t0;
-		sum += lat[n++];
+		lat = now_ns() - t0;
+		if (o->duty_ms) {
+			ph = phase_of(o, t0, &into);
+			dst = &set[ph % 2];
+		}
+		if (into >= o->guard_ms * 1000000ull && dst->n < dst->cap) {
+			dst->v[dst->n++] = lat;
+			dst->sum += lat;
+		}
 		if (o->interval_us)
 			sleep_ns(o->interval_us * 1000ull);
 	}
-	vgpu_close(g);
-	if (n == 0) {
-		free(lat);
-		return 1;
+	if (o->duty_ms) {
+		report("loaded_lat_us", &set[0]);
+		report("quiet_lat_us", &set[1]);
+	} else {
+		report("lat_us", &set[0]);
 	}
-	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("lat_us p50 %.1f p99 %.1f mean %.1f n %zu\n", lat[n / 2] / 1e3,
-	       lat[n * 99 / 100] / 1e3, (double)sum / (double)n / 1e3, n);
-	free(lat);
-	return rc < 0 ? 1 : 0;
+out:
+	free(set[0].v);
+	free(set[1].v);
+	vgpu_close(g);
+	return rc < 0 || set[0].n == 0 ? 1 : 0;
 }
 
 /* busy_ns of each tenant in the server's stats, by name. */
