@@ -98,6 +98,36 @@ static int get_str(struct decoder *dc, const char *key, const json_t *v, char *o
 	return 0;
 }
 
+/* Collapses "//", "/./" and "dir/.." lexically in an absolute path, in
+ * place: a config's "../datasets" names a real place, and the validator
+ * rightly refuses ".." in what reaches the VMM. ".." above "/" stays "/". */
+static void normalize_path(char *p)
+{
+	char *out = p + 1;
+	const char *in = p + 1;
+	while (*in) {
+		const char *end = strchr(in, '/');
+		size_t len = end ? (size_t)(end - in) : strlen(in);
+		if (len == 0 || (len == 1 && in[0] == '.')) {
+			/* skip */
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			if (out > p + 1) {
+				out--; /* past the '/' that ended the last component */
+				while (out > p + 1 && out[-1] != '/')
+					out--;
+			}
+		} else {
+			memmove(out, in, len);
+			out += len;
+			*out++ = '/';
+		}
+		in += len + (end ? 1 : 0);
+	}
+	if (out > p + 1)
+		out--; /* no trailing slash */
+	*out = '\0';
+}
+
 /* A path that may be given relative to the config file's directory. */
 static int get_path(struct decoder *dc, const char *key, const json_t *v, char *out, size_t size)
 {
@@ -109,6 +139,7 @@ static int get_path(struct decoder *dc, const char *key, const json_t *v, char *
 		if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(tmp))
 			return fail_at(dc, v, "%s: longer than %zu bytes once made absolute", key, size - 1);
 		memcpy(out, tmp, (size_t)n + 1);
+		normalize_path(out);
 	}
 	return 0;
 }

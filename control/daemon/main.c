@@ -34,6 +34,7 @@ struct options {
 	const char *socket, *state_dir, *vmm, *vgpud, *vgpu_socket, *metrics_socket, *log_file;
 	const char *libvirt_socket, *libvirt_ro_socket;
 	int metrics_port;
+	unsigned vgpu_threads;
 	bool no_vgpud, no_libvirt;
 	enum log_level level;
 	unsigned long long log_cap;
@@ -43,7 +44,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: aivisord [--socket PATH] [--state-dir DIR] [--vmm PATH] [--vgpud PATH | --no-vgpud]\n"
-		"                [--vgpu-socket PATH] [--metrics-port N | --metrics-socket PATH]\n"
+		"                [--vgpu-socket PATH] [--vgpu-threads N] [--metrics-port N | --metrics-socket PATH]\n"
 		"                [--libvirt-socket PATH] [--libvirt-ro-socket PATH] [--no-libvirt]\n"
 		"                [--log-level error|warn|info|debug] [--log-file PATH] [--console-log-cap BYTES]\n"
 		"environment: AIVISOR_SOCKET, AIVISOR_STATE_DIR (flags win)\n"
@@ -114,6 +115,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->metrics_port = (int)n;
+		} else if (!strcmp(a, "--vgpu-threads")) {
+			if (parse_number(a, v, 256, &n) || n == 0) {
+				fprintf(stderr, "aivisord: --vgpu-threads must be 1..256\n");
+				return -1;
+			}
+			o->vgpu_threads = (unsigned)n;
 		} else if (!strcmp(a, "--console-log-cap")) {
 			if (parse_number(a, v, 1ULL << 40, &n) || n < 4096) {
 				fprintf(stderr, "aivisord: --console-log-cap must be at least 4096 bytes\n");
@@ -232,7 +239,7 @@ int main(int argc, char **argv)
 		else if (!sibling("aivisor-vgpud", vgpud_bin, sizeof(vgpud_bin)))
 			vgpud_path = vgpud_bin;
 	}
-	struct vgpud *v = vgpud_start(vgpud_path, vgpu_sock, vgpud_log, err, sizeof(err));
+	struct vgpud *v = vgpud_start(vgpud_path, vgpu_sock, vgpud_log, o.vgpu_threads, err, sizeof(err));
 	if (!v) {
 		log_error("vGPU server: %s", err);
 		return 1;

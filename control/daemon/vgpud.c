@@ -33,6 +33,7 @@ struct vgpud {
 	char binary[TENANT_PATH_MAX];
 	char socket[TENANT_PATH_MAX];
 	char log[TENANT_PATH_MAX];
+	char threads[16];     /* --threads for the server; "" = its default */
 	bool present;     /* a server is (meant to be) on socket */
 	bool owned;       /* we run it */
 	bool up;
@@ -51,7 +52,7 @@ static void sleep_ms(int ms)
 
 static int spawn(struct vgpud *v, char *err, size_t errlen)
 {
-	char *argv[] = { v->binary, "--socket", v->socket, NULL };
+	char *argv[] = { v->binary, "--socket", v->socket, v->threads[0] ? "--threads" : NULL, v->threads, NULL };
 	int rc = vm_process_spawn_argv(argv, NULL, NULL, v->log, &v->proc, err, errlen);
 	if (rc)
 		return rc;
@@ -117,8 +118,8 @@ static void *watch_main(void *arg)
 	}
 }
 
-struct vgpud *vgpud_start(const char *binary, const char *socket_path, const char *log_path, char *err,
-			  size_t errlen)
+struct vgpud *vgpud_start(const char *binary, const char *socket_path, const char *log_path, unsigned threads,
+			  char *err, size_t errlen)
 {
 	struct vgpud *v = calloc(1, sizeof(*v));
 	if (!v) {
@@ -130,6 +131,8 @@ struct vgpud *vgpud_start(const char *binary, const char *socket_path, const cha
 	v->stop_pipe[0] = v->stop_pipe[1] = -1;
 	snprintf(v->socket, sizeof(v->socket), "%s", socket_path);
 	snprintf(v->log, sizeof(v->log), "%s", log_path);
+	if (threads)
+		snprintf(v->threads, sizeof(v->threads), "%u", threads);
 	if (vgpu_server_alive(socket_path)) {
 		v->present = v->up = true;
 		log_info("using the vGPU server already answering on %s", socket_path);

@@ -13,9 +13,10 @@
 struct vgpud;
 
 /* binary NULL or missing: no server is run, vgpud_socket() returns NULL.
- * An answering server already on socket_path is used as is (not owned). */
-struct vgpud *vgpud_start(const char *binary, const char *socket_path, const char *log_path, char *err,
-			  size_t errlen);
+ * An answering server already on socket_path is used as is (not owned).
+ * threads: the server's backend threads, 0 = its default. */
+struct vgpud *vgpud_start(const char *binary, const char *socket_path, const char *log_path, unsigned threads,
+			  char *err, size_t errlen);
 /* Stops watching. An owned server is terminated when terminate is set;
  * else it is left serving the VMs that outlive the daemon. */
 void vgpud_stop(struct vgpud *v, bool terminate);
