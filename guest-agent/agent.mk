@@ -9,7 +9,8 @@ ENGINE_VGPU_SRCS := guest-agent/engine/model.c guest-agent/engine/init.c \
 	guest-agent/engine/workspace.c guest-agent/engine/device_data.c \
 	guest-agent/engine/dense.c guest-agent/engine/loss.c \
 	guest-agent/engine/optimizer.c guest-agent/engine/evaluate.c \
-	guest-agent/engine/fit.c guest-agent/engine/quantize.c
+	guest-agent/engine/fit.c guest-agent/engine/quantize.c \
+	guest-agent/engine/model_io.c
 ENGINE_SRCS := $(ENGINE_DATA_SRCS) $(ENGINE_VGPU_SRCS)
 
 # Unit tests that need no vGPU.

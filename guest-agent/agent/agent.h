@@ -49,11 +49,6 @@ int agent_test_rows(struct eng_dataset *ds, double test_split, uint64_t seed,
 		    struct eng_err *err);
 
 int agent_open_vgpu(struct vgpu **g, struct eng_err *err);
-/* Loads a model file into the vGPU. */
-int agent_load_model(struct vgpu *g, const char *path, struct eng_model **m,
-		     size_t *file_bytes, struct eng_err *err);
-int agent_save_model(struct eng_model *m, const char *path, size_t *file_bytes,
-		     struct eng_err *err);
 
 /* A saved model in the vGPU and the rows of a CSV it should see, scaled
  * with the model's scaler.  labelled: the label column holds classes. */

@@ -26,7 +26,7 @@ int agent_model_data_open(const char *model, const char *data, const char *label
 
 	memset(c, 0, sizeof(*c));
 	if (agent_open_vgpu(&c->g, err) < 0 ||
-	    agent_load_model(c->g, model, &c->m, &c->model_bytes, err) < 0)
+	    eng_model_load(c->g, model, &c->m, &c->model_bytes, err) < 0)
 		return -1;
 	a = eng_model_arch(c->m);
 	if (agent_load_dataset(data, label, labelled ? eng_arch_classes(a) : 0, model,

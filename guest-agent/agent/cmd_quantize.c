@@ -37,13 +37,13 @@ static int quantize(const struct agent_opt *o, double split, uint64_t seed,
 					  err) < 0)
 			goto out;
 	} else if (agent_open_vgpu(&c.g, err) < 0 ||
-		   agent_load_model(c.g, o[0].value, &c.m, &c.model_bytes, err) < 0) {
+		   eng_model_load(c.g, o[0].value, &c.m, &c.model_bytes, err) < 0) {
 		goto out;
 	}
 	if (eng_model_quantize(c.m, &q, err) < 0 ||
 	    (data && (eng_model_evaluate(c.m, &c.ds, &before, err) < 0 ||
 		      eng_model_evaluate(q, &c.ds, &after, err) < 0)) ||
-	    agent_save_model(q, o[1].value, &qbytes, err) < 0)
+	    eng_model_save(q, o[1].value, &qbytes, err) < 0)
 		goto out;
 	report("float32", eng_model_arch(c.m), data ? &before : NULL, c.model_bytes);
 	report("int8", eng_model_arch(q), data ? &after : NULL, qbytes);

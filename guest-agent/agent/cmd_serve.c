@@ -182,7 +182,7 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "aivisor-agent serve: %s\n", err.msg);
 		return AGENT_EXIT_USAGE;
 	}
-	if (agent_open_vgpu(&g, &err) < 0 || agent_load_model(g, o[0].value, &m, NULL, &err) < 0 ||
+	if (agent_open_vgpu(&g, &err) < 0 || eng_model_load(g, o[0].value, &m, NULL, &err) < 0 ||
 	    serve(m, &err) < 0) {
 		fprintf(stderr, "aivisor-agent serve: %s\n", err.msg);
 		rc = AGENT_EXIT_FAIL;

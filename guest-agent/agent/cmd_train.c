@@ -168,7 +168,7 @@ static int train(struct train_args *a, struct train_data *d, struct eng_err *err
 		print_summary("test", &mt, classes);
 	}
 	if (a->save) {
-		if (agent_save_model(m, a->save, &bytes, err) < 0)
+		if (eng_model_save(m, a->save, &bytes, err) < 0)
 			goto out;
 		printf("saved %s (%zu bytes)\n", a->save, bytes);
 	}

@@ -67,36 +67,6 @@ int agent_open_vgpu(struct vgpu **g, struct eng_err *err)
 	return 0;
 }
 
-int agent_load_model(struct vgpu *g, const char *path, struct eng_model **m,
-		     size_t *file_bytes, struct eng_err *err)
-{
-	struct eng_params p;
-	int rc;
-
-	if (eng_params_load(path, &p, err) < 0)
-		return -1;
-	if (file_bytes)
-		*file_bytes = eng_params_file_size(&p);
-	rc = eng_model_from_params(g, &p, m, err);
-	eng_params_free(&p);
-	return rc;
-}
-
-int agent_save_model(struct eng_model *m, const char *path, size_t *file_bytes,
-		     struct eng_err *err)
-{
-	struct eng_params p;
-	int rc;
-
-	if (eng_model_to_params(m, &p, err) < 0)
-		return -1;
-	rc = eng_params_save(&p, path, err);
-	if (file_bytes)
-		*file_bytes = eng_params_file_size(&p);
-	eng_params_free(&p);
-	return rc;
-}
-
 double agent_now_us(void)
 {
 	struct timespec ts;

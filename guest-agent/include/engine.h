@@ -88,6 +88,12 @@ int eng_model_from_params(struct vgpu *g, const struct eng_params *p,
 int eng_model_to_params(struct eng_model *m, struct eng_params *p,
 			struct eng_err *err);
 void eng_model_free(struct eng_model *m);
+/* The model file (docs/MODEL-FORMAT.md); file_bytes (may be NULL) gets its
+ * size. */
+int eng_model_save(struct eng_model *m, const char *path, size_t *file_bytes,
+		   struct eng_err *err);
+int eng_model_load(struct vgpu *g, const char *path, struct eng_model **m,
+		   size_t *file_bytes, struct eng_err *err);
 
 const struct eng_arch *eng_model_arch(const struct eng_model *m);
 bool eng_model_quantized(const struct eng_model *m);

@@ -315,32 +315,29 @@ static void test_save_load_quantize(void **state)
 	struct eng_arch a;
 	struct eng_model *m, *back, *q, *qback;
 	struct eng_optimizer opt;
-	struct eng_params p, qp;
+	struct eng_params qp;
 	struct eng_metrics fm, qm;
 	struct eng_err err;
 	struct eng_fit_config cfg = { .epochs = 10, .batch = 32, .seed = 4 };
 	float *o1 = malloc(300 * 3 * sizeof(float)), *o2 = malloc(300 * 3 * sizeof(float));
-	uint8_t *buf;
-	size_t len;
+	char path[64];
+	size_t len, len2;
 
 	(void)state;
 	make_blobs(300, 2, &ds);
 	assert_int_equal(eng_arch_parse("4-32-16-3", ENG_ACT_TANH, ENG_LOSS_XENT, &a, &err), 0);
 	eng_optimizer_defaults(ENG_OPT_ADAM, 0.01f, &opt);
+	snprintf(path, sizeof(path), "/tmp/aivisor-tr-%d.aim", (int)getpid());
 	if (eng_model_create(gpu, &a, 5, &m, &err) < 0 ||
 	    eng_model_fit(m, &opt, &ds, &cfg, &err) < 0 ||
-	    eng_model_to_params(m, &p, &err) < 0 ||
-	    eng_params_encode(&p, &buf, &len, &err) < 0)
-		fail_msg("%s", err.msg);
-	eng_params_free(&p);
-	if (eng_params_decode(buf, len, "mem", &p, &err) < 0 ||
-	    eng_model_from_params(gpu, &p, &back, &err) < 0 ||
+	    eng_model_save(m, path, &len, &err) < 0 ||
+	    eng_model_load(gpu, path, &back, &len2, &err) < 0 ||
 	    eng_model_predict(m, ds.x, ds.n, o1, &err) < 0 ||
 	    eng_model_predict(back, ds.x, ds.n, o2, &err) < 0)
 		fail_msg("%s", err.msg);
+	unlink(path);
+	assert_int_equal(len, len2);
 	assert_memory_equal(o1, o2, ds.n * 3 * sizeof(float));
-	free(buf);
-	eng_params_free(&p);
 
 	if (eng_model_quantize(back, &q, &err) < 0 || eng_model_evaluate(back, &ds, &fm, &err) < 0 ||
 	    eng_model_evaluate(q, &ds, &qm, &err) < 0 || eng_model_to_params(q, &qp, &err) < 0 ||
