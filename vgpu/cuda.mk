@@ -75,7 +75,8 @@ endif
 UNIT_TESTS += $(BUILD)/test/test_vgpu_cuda_plan $(BUILD)/test/test_vgpu_cuda_select \
 	$(BUILD)/test/test_vgpu_cuda_outputs $(BUILD)/test/test_vgpu_cuda_spans
 $(BUILD)/test/test_vgpu_cuda_spans: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_spans.o \
-		$(BUILD)/obj-san/vgpu/backend/cuda_spans.o $(BUILD)/obj-san/vgpu/backend/openblas.o \
+		$(BUILD)/obj-san/vgpu/backend/cuda_spans.o $(BUILD)/obj-san/vgpu/backend/cuda_outputs.o \
+		$(BUILD)/obj-san/vgpu/backend/openblas.o \
 		$(BUILD)/obj-san/vgpu/backend/cpu_ops.o $(BUILD)/obj-san/vgpu/server/validate.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka -lopenblas -lm

@@ -11,11 +11,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "../../vgpu/backend/backend.h"
+#include "../../vgpu/backend/cuda_outputs.h"
 #include "../../vgpu/backend/cuda_spans.h"
 #include "../../vgpu/server/validate.h"
 
@@ -216,11 +218,132 @@ static void test_others(void **state)
 	assert_int_equal(cuda_spans(&c, 0, 0, s), 0);
 }
 
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A field value: mostly small, sometimes near the arena's end or huge. */
+static uint64_t field(uint64_t *s)
+{
+	switch (rnd(s) % 8) {
+	case 0: return rnd(s);
+	case 1: return ARENA - rnd(s) % 64;
+	case 2: return UINT32_MAX - rnd(s) % 4;
+	default: return (rnd(s) % 512) * 4 * (rnd(s) % 2 ? 1 : 8);
+	}
+}
+
+/* Half of the GEMM, GEMM_I8, ADAM, GATHER, MSE and XENT commands get dimensions and
+ * strides that fit, so that the validator accepts enough of them; offsets
+ * stay random (4-byte aligned), near the arena's end included. */
+static void plausible(struct vgpu_cmd *c, uint64_t *s)
+{
+	if (rnd(s) % 2)
+		return;
+#define DIM() (1 + (uint32_t)(rnd(s) % 24))
+#define OFF() ((rnd(s) % (ARENA / 4)) * 4)
+	switch (c->opcode) {
+	case VGPU_OP_GEMM: {
+		struct vgpu_op_gemm *g = &c->u.gemm;
+		g->m = DIM(), g->n = DIM(), g->k = DIM();
+		g->lda = (c->arg & VGPU_GEMM_TRANS_A ? g->m : g->k) + (uint32_t)(rnd(s) % 3);
+		g->ldb = (c->arg & VGPU_GEMM_TRANS_B ? g->k : g->n) + (uint32_t)(rnd(s) % 3);
+		g->ldc = g->n + (uint32_t)(rnd(s) % 3);
+		g->a = OFF(), g->b = OFF(), g->c = OFF();
+		break;
+	}
+	case VGPU_OP_GEMM_I8: {
+		struct vgpu_op_gemm_i8 *g = &c->u.gemm_i8;
+		g->m = DIM(), g->n = DIM(), g->k = DIM();
+		g->a = OFF(), g->b = OFF(), g->c = OFF(), g->scales = OFF();
+		g->bias = rnd(s) % 2 ? VGPU_NO_OFF : OFF();
+		break;
+	}
+	case VGPU_OP_ADAM:
+		c->u.adam = (struct vgpu_op_adam){ OFF(), OFF(), OFF(), OFF(), OFF(), DIM() };
+		break;
+	case VGPU_OP_MSE:
+		c->u.mse = (struct vgpu_op_mse){ OFF(), OFF(), OFF(),
+						 rnd(s) % 2 ? VGPU_NO_OFF : OFF(), DIM() };
+		break;
+	case VGPU_OP_GATHER_ROWS:
+		c->u.gather = (struct vgpu_op_gather){ OFF(), OFF(), OFF(), DIM(), DIM(), DIM() };
+		break;
+	case VGPU_OP_SOFTMAX_XENT:
+		c->u.xent = (struct vgpu_op_xent){ OFF(), OFF(), OFF(),
+						   rnd(s) % 2 ? VGPU_NO_OFF : OFF(), DIM(), DIM() };
+		break;
+	}
+#undef DIM
+#undef OFF
+}
+
+/* Whatever a hostile tenant sends: for every command the validator
+ * accepts, the coherent-mode spans (of any GEMM row band) and the
+ * finiteness spans stay inside the arena, so coherent mode never copies a
+ * byte outside the tenant's window. */
+static void test_random_commands_stay_inside(void **state)
+{
+	(void)state;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned accepted = 0, hits[VGPU_OP_COUNT] = { 0 };
+	for (int it = 0; it < 300000; it++) {
+		struct vgpu_cmd c;
+		uint8_t *raw = (uint8_t *)&c;
+		for (size_t i = 0; i < sizeof c; i += 8) {
+			uint64_t v = field(&seed);
+			memcpy(raw + i, &v, sizeof c - i < 8 ? sizeof c - i : 8);
+		}
+		c.opcode = (uint8_t)(rnd(&seed) % VGPU_OP_COUNT);
+		c.flags = (uint8_t)(rnd(&seed) % 4);
+		c.arg = (uint16_t)(rnd(&seed) % 4);
+		/* Dimensions and counts small enough to be accepted now and then. */
+		uint32_t *w = (uint32_t *)c.u.raw;
+		for (int i = 0; i < 14; i++)
+			if (rnd(&seed) % 3 == 0)
+				w[i] = (uint32_t)(rnd(&seed) % 40);
+		plausible(&c, &seed);
+		if (vgpu_validate(&c, ARENA, 0) != VGPU_OK)
+			continue;
+		accepted++;
+		hits[c.opcode]++;
+		uint32_t rows = c.opcode == VGPU_OP_GEMM ? c.u.gemm.m
+			      : c.opcode == VGPU_OP_GEMM_I8 ? c.u.gemm_i8.m : 0;
+		uint32_t rb = rows ? (uint32_t)(rnd(&seed) % rows) : 0;
+		uint32_t re = rows ? rb + 1 + (uint32_t)(rnd(&seed) % (rows - rb)) : 0;
+		struct cuda_xfer s[CUDA_SPANS_MAX + 2];
+		int n = cuda_spans(&c, rb, re, s);
+		/* The finiteness checks read device memory at the same offsets. */
+		struct cuda_span o[2];
+		int no = cuda_outputs_always(&c, o);
+		no += cuda_outputs_flagged(&c, rb, re, o + no);
+		for (int i = 0; i < no; i++)
+			s[n++] = (struct cuda_xfer){ o[i].off,
+						     ((o[i].rows - 1) * o[i].ld + o[i].cols) * 4, 1 };
+		for (int i = 0; i < n; i++)
+			if (s[i].off > ARENA || s[i].bytes > ARENA - s[i].off)
+				fail_msg("opcode %u: span %llu+%llu outside the arena", c.opcode,
+					 (unsigned long long)s[i].off,
+					 (unsigned long long)s[i].bytes);
+	}
+	/* The generator must reach every opcode's accepted case. */
+	assert_true(accepted > 1000);
+	for (unsigned op = VGPU_OP_FILL; op < VGPU_OP_GRAPH_RUN; op++)
+		if (hits[op] < 10)
+			fail_msg("opcode %u accepted only %u times", op, hits[op]);
+	printf("# %u of 300000 random commands accepted by the validator\n", accepted);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_others),
+		cmocka_unit_test(test_random_commands_stay_inside),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
