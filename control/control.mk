@@ -29,3 +29,7 @@ GUESTS += $(BUILD)/guest/ticker
 $(BUILD)/guest/ticker: $(BUILD)/obj-musl/control/guests/ticker.o
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^
+
+# The README's main command (scripts/demo.sh).
+demo: deps all
+	@scripts/demo.sh
