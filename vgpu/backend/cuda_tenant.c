@@ -195,7 +195,7 @@ struct cuda_tenant *cuda_tenant_get(const uint8_t *arena)
 			memset(&t->dev, 0, offsetof(struct cuda_tenant, busy_ns) -
 						   offsetof(struct cuda_tenant, dev));
 			t->gen = device_gen;
-			t->lost = 1;
+			t->lost = t->resident; /* coherent: the window holds it all */
 			char why[160];
 			if (build(t, why, sizeof why) != 0)
 				t->dev = NULL; /* stays unusable; every command fails */
@@ -224,6 +224,6 @@ int cuda_tenant_reset(struct cuda_tenant *t)
 {
 	char why[160];
 	teardown(t);
-	t->lost = 1;
+	t->lost = t->resident;
 	return build(t, why, sizeof why);
 }

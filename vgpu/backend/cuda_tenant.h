@@ -29,7 +29,8 @@ struct cuda_tenant {
 	                            copied in and out; 1: the tenant moves data
 	                            itself (it used an explicit transfer) */
 	uint64_t gen;            /* device generation the state belongs to */
-	int lost;                /* state rebuilt; report once, then clear */
+	int lost;                /* a resident tenant's device data was lost in
+	                            a rebuild: report once, then clear */
 	pthread_mutex_t lock;    /* one command or transfer at a time */
 };
 
