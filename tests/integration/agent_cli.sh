@@ -43,6 +43,14 @@ expect_run "divergence stops with a clear message" 1 "NaN or infinite" \
 "$AGENT" train --data "$D/digits.csv" --model 64-16-10 --lr 0.1 --epochs 3 --scale 1/16 --quiet \
 	--save "$TMP/small.aim" > "$TMP/train.txt" 2>&1
 check "a small model trains and saves" test -s "$TMP/small.aim"
+for o in "momentum --lr 0.05" "adam --lr 0.005"; do
+	"$AGENT" train --data "$D/digits.csv" --model 64-32-10 --activation tanh --optimizer $o \
+		--epochs 5 --scale 1/16 --val-split 0.1 > "$TMP/opt.txt" 2>&1
+	a=$(sed -n 's/^test: .*accuracy \([0-9.]*\).*/\1/p' "$TMP/opt.txt")
+	check "--optimizer ${o%% *} --activation tanh learns digits (test accuracy $a > 0.9)" \
+		awk -v a="$a" 'BEGIN { exit !(a != "" && a > 0.9) }'
+done
+check "--val-split prints validation metrics" grep -qE '^epoch 5/5 loss .* val_loss [0-9.]+ val_acc [0-9.]+ ' "$TMP/opt.txt"
 head -c 200 "$TMP/small.aim" > "$TMP/trunc.aim"
 expect_run "truncated model file refused" 1 "trunc.aim: truncated model file" \
 	"$AGENT" eval --model "$TMP/trunc.aim" --data "$D/digits.csv"
