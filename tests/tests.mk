@@ -14,3 +14,10 @@ $(BUILD)/obj-fuzz/tests/fuzz/fuzz_api.o: FUZZFLAGS += -Icontrol/daemon
 $(BUILD)/fuzz/api: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_api.o $(FUZZ_API_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ljansson -lyaml -lpthread
+
+# tests/hostile/: guest programs that attack through every interface.
+HOSTILE_GUESTS := $(patsubst tests/hostile/%.c,$(BUILD)/guest/hostile-%,$(wildcard tests/hostile/*.c))
+GUESTS += $(HOSTILE_GUESTS)
+$(BUILD)/guest/hostile-%: $(BUILD)/obj-musl/tests/hostile/%.o $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
