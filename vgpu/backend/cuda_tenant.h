@@ -48,7 +48,10 @@ void cuda_tenant_device_lost(uint64_t seen_gen);
 int cuda_tenant_reset(struct cuda_tenant *t);
 
 /* Window arena <-> device for [off, off + bytes) of a locked tenant whose
- * range was checked; VGPU_OK or VGPU_E_BACKEND (cuda_transfer.c). */
+ * range was checked; VGPU_OK or VGPU_E_BACKEND (cuda_transfer.c).  An
+ * upload returns once the window bytes are staged, with the DMA queued on
+ * the tenant's stream (later work on the stream sees the data); a
+ * download returns with the bytes in the window. */
 int cuda_tenant_upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes);
 int cuda_tenant_download(struct cuda_tenant *t, uint64_t off, uint64_t bytes);
 

@@ -37,8 +37,8 @@ int cuda_tenant_upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 		e = cudaEventRecord(t->staged[b], t->stream);
 		done += n;
 	}
-	cudaError_t s = cudaStreamSynchronize(t->stream);
-	return cuda_errmap_runtime(e ? e : s).code;
+	/* No wait here: work queued after it on the stream sees the data. */
+	return cuda_errmap_runtime(e).code;
 }
 
 int cuda_tenant_download(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
@@ -66,8 +66,7 @@ int cuda_tenant_download(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 			copied += len[b];
 		}
 	}
-	cudaError_t s = cudaStreamSynchronize(t->stream);
-	return cuda_errmap_runtime(e ? e : s).code;
+	return cuda_errmap_runtime(e).code;
 }
 
 static int transfer(uint8_t *arena, uint64_t off, uint64_t bytes, int up)
@@ -81,8 +80,13 @@ static int transfer(uint8_t *arena, uint64_t off, uint64_t bytes, int up)
 	if (rc == VGPU_OK) {
 		/* From now on the tenant moves its data itself. */
 		t->resident = 1;
-		if (bytes)
-			rc = up ? cuda_tenant_upload(t, off, bytes) : cuda_tenant_download(t, off, bytes);
+		if (bytes && up) {
+			rc = cuda_tenant_upload(t, off, bytes);
+			if (rc == VGPU_OK)
+				rc = cuda_errmap_runtime(cudaStreamSynchronize(t->stream)).code;
+		} else if (bytes) {
+			rc = cuda_tenant_download(t, off, bytes);
+		}
 	}
 	cuda_tenant_put(t);
 	return rc;
