@@ -7,6 +7,7 @@
 # with sanitizers), fuzz/ (libFuzzer targets).
 
 BUILD    := build
+NPROC    := $(shell nproc)
 CC       := gcc
 MUSLCC   := musl-gcc
 CLANG    := clang
@@ -71,15 +72,15 @@ deps:
 # unit tests, integration tests against real KVM/virsh/QEMU, and a short
 # bounded run of every fuzz target.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZERS)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_TESTS) $(FUZZERS)
 	@scripts/run-tests.sh
 
 fuzz: deps
-	@$(MAKE) --no-print-directory $(FUZZERS)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FUZZERS)
 	@scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCHES)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCHES)
 	@scripts/run-bench.sh
 
 clean:
