@@ -21,6 +21,7 @@ struct cuda_tenant {
 	int *err_host;           /* its pinned host copy */
 	uint8_t *staging[2];     /* pinned, CUDA_BACKEND_STAGING_BYTES each */
 	cudaEvent_t staged[2];   /* a staging buffer's copy finished */
+	unsigned stage_turn;     /* next staging buffer for an upload */
 	cudaStream_t stream;
 	cublasHandle_t blas;
 	cudaEvent_t t0, t1;      /* around each command: device time */

@@ -23,10 +23,11 @@ static int check_range(const struct cuda_tenant *t, uint64_t off, uint64_t bytes
 int cuda_tenant_upload(struct cuda_tenant *t, uint64_t off, uint64_t bytes)
 {
 	cudaError_t e = cudaSuccess;
-	for (uint64_t done = 0, i = 0; done < bytes && e == cudaSuccess; i++) {
+	for (uint64_t done = 0; done < bytes && e == cudaSuccess;) {
 		size_t n = bytes - done < CUDA_BACKEND_STAGING_BYTES ? bytes - done
 								       : CUDA_BACKEND_STAGING_BYTES;
-		int b = (int)(i & 1);
+		/* Alternate across calls too: a command's small spans overlap. */
+		int b = (int)(t->stage_turn++ & 1);
 		/* The DMA that last read this staging buffer must be done. */
 		if ((e = cudaEventSynchronize(t->staged[b])))
 			break;
