@@ -90,6 +90,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 			set_err(err, errlen, rc, "cannot watch VMM: %s", strerror(-rc));
 		return rc;
 	}
+	tenant_cgroup_attach(r, t);
 	log_info("tenant '%s' started: pid %d", t->def.name, (int)p.pid);
 	return 0;
 }
@@ -210,6 +211,7 @@ static void record_end(struct registry *r, struct tenant *t, enum tenant_exit_ki
 		close(t->proc.pidfd);
 	}
 	t->proc.pidfd = -1;
+	tenant_cgroup_release(t);
 	bool failed = kind == TENANT_EXIT_SIGNAL || (kind == TENANT_EXIT_CODE && code != 0);
 	const char *how = kind == TENANT_EXIT_SIGNAL ? "killed by signal" : kind == TENANT_EXIT_CODE ? "exited with"
 									: "ended (status unknown)";
@@ -397,6 +399,7 @@ void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_
 			t->state = TENANT_STATE_SHUTOFF;
 			return;
 		}
+		tenant_cgroup_attach(r, t);
 		log_info("tenant '%s': re-attached to running VM pid %d", t->def.name, (int)pid);
 		return;
 	}
@@ -455,6 +458,7 @@ void lifecycle__adopt_orphans(struct registry *r)
 		char err[300];
 		if (registry__persist(r, t, err, sizeof(err)))
 			log_error("tenant '%s': %s", t->def.name, err);
+		tenant_cgroup_attach(r, t);
 		log_info("tenant '%s': adopted VM pid %ld started just before the previous daemon ended", t->def.name,
 			 pid);
 	}

@@ -304,6 +304,12 @@ int registry_set_live(struct registry *r, const char *name, const struct tenant_
 	rc = save(r, &d, t, err, errlen);
 	if (!rc) {
 		t->def = d;
+		/* Persisted first: a failed live update is reported, and the
+		 * next start applies the saved values anyway. */
+		if (tenant_cgroup_update(t, err, errlen)) {
+			rc = -EIO;
+			log_warn("tenant '%s': live CPU update: %s", name, err);
+		}
 		log_info("tenant '%s': cpu weight %u, cap %u%%, vgpu %s/%u", name, d.cpu_weight, d.cpu_cap_percent,
 			 tenant_priority_name(d.vgpu_priority), d.vgpu_weight);
 	}
@@ -424,6 +430,7 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
 	}
 	if (state_store_init(cfg->state_dir, err, errlen))
 		goto fail;
+	tenant_cgroup_init(r);
 	/* The monitor must exist before recovery registers pidfds with it. */
 	if (lifecycle__monitor_start(r, err, errlen))
 		goto fail;

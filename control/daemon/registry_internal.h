@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "cgroup_cpu.h"
 #include "registry_daemon.h"
 #include "vm_process.h"
 
@@ -25,6 +26,7 @@ struct tenant {
 	enum tenant_exit_kind last_exit;
 	int exit_code, exit_signal;
 	int64_t restart_due_ms;     /* monotonic ms; 0 = no restart pending */
+	struct cgroup_cpu *cg;      /* its CPU cgroup while running, NULL if none */
 };
 
 struct registry {
@@ -34,6 +36,8 @@ struct registry {
 	size_t n, cap;
 	struct registry_config cfg;
 	char boot_id[40];
+	struct cgroup_cpu_host cg_host;
+	bool cg_ok;                 /* CPU cgroups usable: weights, caps, pinning apply */
 	int epfd, wakefd;
 	pthread_t monitor;
 	bool monitor_running;
@@ -44,6 +48,12 @@ struct registry {
 struct tenant *registry__find(struct registry *r, const char *name);
 int registry__persist(struct registry *r, struct tenant *t, char *err, size_t errlen);
 void registry__log_path(const struct registry *r, const struct tenant_def *d, char *out, size_t size);
+
+/* tenant_cgroup.c: CPU slicing of a running tenant (no-ops without cgroups) */
+void tenant_cgroup_init(struct registry *r);
+void tenant_cgroup_attach(struct registry *r, struct tenant *t);
+void tenant_cgroup_release(struct tenant *t);
+int tenant_cgroup_update(struct tenant *t, char *err, size_t errlen);
 
 /* lifecycle.c */
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);

@@ -25,6 +25,15 @@ expect_run "start twice is a conflict" 6 "already running" "$A" start t1
 expect_run "set live parameters" 0 "updated" "$A" set t1 --vgpu-weight 4 --cpu-weight 300 --priority high
 check "set is visible" test "$(field t1 vgpu_weight)/$(field t1 cpu_weight)/$(field t1 vgpu_priority)" = "4/300/high"
 check "set is persisted" grep -q '"weight":300' "$AIVISOR_STATE_DIR/tenants/t1.json"
+cg=$(sed -n "s/.*tenant 't1': pid $pid in \(.*\)/\1/p" "$TMP/daemon.log" | tail -1)
+if [ -n "$cg" ]; then
+	check "VM is in its CPU cgroup" grep -qx "$pid" "$cg/cgroup.procs"
+	if [ -f "$cg/cpu.weight" ]; then want="cpu.weight=300"; got="cpu.weight=$(cat "$cg/cpu.weight")"
+	else want="cpu.shares=3072"; got="cpu.shares=$(cat "$cg/cpu.shares")"; fi
+	check "live CPU weight reaches the cgroup ($got)" test "$got" = "$want"
+else
+	skip "CPU cgroup" "no usable CPU cgroup controller: $(grep -m1 'CPU slicing off' "$TMP/daemon.log")"
+fi
 expect_run "set with a bad weight is refused" 5 "cpu.weight" "$A" set t1 --cpu-weight 0
 
 expect_run "metrics endpoint" 0 'aivisor_tenant_up\{tenant="t1"\} 1' \
