@@ -72,7 +72,7 @@ run_latency() {
 	local secs=$1 iprio=$2 pids=() n out
 	for n in 1 2; do
 		"$VLOAD" gemm --socket "$VSOCK" --name "trainer$n" --prio normal --weight 100 \
-			--n "${GEMM_N_BIG:-1024}" --duty-ms 1000 --seconds "$secs" > "$TMP/trainer$n.out" 2>&1 &
+			--n "${GEMM_N_BIG:-1024}" --inflight 2 --duty-ms 1000 --seconds "$secs" > "$TMP/trainer$n.out" 2>&1 &
 		pids+=($!)
 	done
 	out=$("$VLOAD" infer --socket "$VSOCK" --name infer --prio "$iprio" --weight 100 \

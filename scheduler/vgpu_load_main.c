@@ -3,8 +3,8 @@
  * vGPU scheduler with host-process tenants (tests and benchmarks).
  *
  *   aivisor-vgpu-load gemm  --socket S --name N [--prio high|normal|low]
- *                           [--weight W] [--n 512] --seconds T
- *       saturates the vGPU: always several N x N GEMMs in flight.
+ *                           [--weight W] [--n 512] [--inflight 16] --seconds T
+ *       saturates the vGPU: always K N x N GEMMs in flight.
  *       Prints "gemm_cmds <count>".
  *   aivisor-vgpu-load infer --socket S --name N [--prio P] [--weight W]
  *                           [--interval-us 1000] --seconds T
@@ -32,10 +32,12 @@
 #include "sched.h"
 #include "vgpu_client.h"
 
+#define GEMM_INFLIGHT_MAX 64
+
 struct opts {
 	const char *mode, *socket, *name;
 	int prio;
-	uint32_t weight, n, interval_us, interval_ms, duty_ms, guard_ms;
+	uint32_t weight, n, inflight, interval_us, interval_ms, duty_ms, guard_ms;
 	double seconds;
 };
 
@@ -58,7 +60,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: aivisor-vgpu-load gemm|infer|watch --socket PATH [--name N] "
-		"[--prio high|normal|low] [--weight W] [--n N] [--interval-us U] "
+		"[--prio high|normal|low] [--weight W] [--n N] [--inflight K] [--interval-us U] "
 		"[--interval-ms M] [--duty-ms D] [--guard-ms G] --seconds T\n");
 	return 2;
 }
@@ -86,6 +88,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->prio = VGPU_PRIO_NORMAL;
 	o->weight = VGPU_WEIGHT_DEFAULT;
 	o->n = 512;
+	o->inflight = 16;
 	o->interval_us = 1000;
 	o->interval_ms = 1000;
 	if (argc < 2)
@@ -113,6 +116,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			rc = num(f, v, 1, 4096, &o->n);
 		} else if (strcmp(f, "--interval-us") == 0) {
 			rc = num(f, v, 0, 10000000, &o->interval_us);
+		} else if (strcmp(f, "--inflight") == 0) {
+			rc = num(f, v, 1, GEMM_INFLIGHT_MAX, &o->inflight);
 		} else if (strcmp(f, "--duty-ms") == 0) {
 			rc = num(f, v, 10, 60000, &o->duty_ms);
 		} else if (strcmp(f, "--guard-ms") == 0) {
@@ -167,15 +172,15 @@ static void fill_random(float *p, size_t n, unsigned *seed)
 		p[i] = (float)rand_r(seed) / (float)RAND_MAX - 0.5f;
 }
 
-/* Many commands in flight (tens of ms of work at N = 512), so the tenant
- * never runs dry while its process waits for a CPU on a busy host: a tenant that idles between submissions would
+/* --inflight commands in flight (default 16: tens of ms of work at
+ * N = 512), so the tenant never runs dry while its process waits for a CPU
+ * on a busy host: a tenant that idles between submissions would
  * hand its share to the others (work conservation) and spoil the figures. */
-#define GEMM_INFLIGHT 16
 
 static int run_gemm(const struct opts *o)
 {
 	uint64_t bytes = (uint64_t)o->n * o->n * 4, a, b, c, end, cmds = 0;
-	uint32_t seqs[GEMM_INFLIGHT] = { 0 };
+	uint32_t seqs[GEMM_INFLIGHT_MAX] = { 0 };
 	unsigned seed = 1, k = 0;
 	struct vgpu *g;
 	int rc;
@@ -192,7 +197,7 @@ static int run_gemm(const struct opts *o)
 	fill_random(vgpu_ptr(g, b), (size_t)o->n * o->n, &seed);
 	end = now_ns() + (uint64_t)(o->seconds * 1e9);
 	while (now_ns() < end) {
-		uint32_t oldest = seqs[k % GEMM_INFLIGHT];
+		uint32_t oldest = seqs[k % o->inflight];
 		uint64_t into, ph;
 
 		if (o->duty_ms && (ph = phase_of(o, now_ns(), &into)) % 2) {
@@ -214,7 +219,7 @@ static int run_gemm(const struct opts *o)
 		if (rc < 0)
 			break;
 		cmds++;
-		seqs[k++ % GEMM_INFLIGHT] = vgpu_seq(g);
+		seqs[k++ % o->inflight] = vgpu_seq(g);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "aivisor-vgpu-load: gemm: %s\n", strerror(-rc));
