@@ -47,7 +47,7 @@ static int write_file(const char *dir, const char *file, const char *val, char *
 	ssize_t n;
 
 	snprintf(path, sizeof path, "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC); /* like `echo >` */
 	if (fd < 0) {
 		e = errno;
 		cgroup_cpu_err(err, err_len, "open %s: %s%s", path, strerror(e), hint(e));
