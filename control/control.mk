@@ -34,3 +34,14 @@ $(BUILD)/guest/ticker: $(BUILD)/obj-musl/control/guests/ticker.o
 # The README's main command (scripts/demo.sh).
 demo: deps all
 	@scripts/demo.sh
+
+# Unit tests (cmocka, ASan+UBSan).
+CONTROL_SAN_COMMON := $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj-san/%.o)
+UNIT_TESTS += $(BUILD)/test/test_control_tenant $(BUILD)/test/test_control_yaml $(BUILD)/test/test_control_store
+$(BUILD)/test/test_control_tenant $(BUILD)/test/test_control_yaml: $(BUILD)/test/%: $(BUILD)/obj-san/tests/unit/%.o $(CONTROL_SAN_COMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lyaml -lcmocka
+$(BUILD)/test/test_control_store: $(BUILD)/obj-san/tests/unit/test_control_store.o $(BUILD)/obj-san/control/daemon/state_store.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lcmocka
+$(BUILD)/obj-san/tests/unit/test_control_%.o: CFLAGS += -Icontrol/daemon

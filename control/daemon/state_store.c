@@ -88,7 +88,7 @@ int state_store_save(const char *state_dir, const char *name, const json_t *rec,
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot save state of '%s': %s: %s", name, tmp, strerror(-rc));
+		snprintf(err, errlen, "cannot save state of '%s': %s: %s (previous state kept)", name, tmp, strerror(-rc));
 		free(text);
 		return rc;
 	}
