@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sys_handlers.h"
@@ -148,6 +149,23 @@ static int64_t do_access(struct guest *g, int64_t dirfd, uint64_t path_gva, uint
 
 int64_t sys_access(struct guest *g, const uint64_t *a) { return do_access(g, GUEST_AT_FDCWD, a[0], a[1]); }
 int64_t sys_faccessat(struct guest *g, const uint64_t *a) { return do_access(g, (int32_t)a[0], a[1], a[2]); }
+
+int64_t sys_getdents64(struct guest *g, const uint64_t *a)
+{
+	/* struct linux_dirent64 is the same for guest and host: the kernel
+	 * fills the checked guest buffer directly. */
+	struct guest_fd *f = fd_table_get(&g->fds, (long)a[0]);
+	if (!f)
+		return -EBADF;
+	if (f->kind != FD_FILE)
+		return -ENOTDIR;
+	uint64_t len = a[2] > INT32_MAX ? INT32_MAX : a[2];
+	void *p = guest_mem_user(&g->mem, a[1], len);
+	if (!p)
+		return -EFAULT;
+	long n = syscall(SYS_getdents64, f->host_fd, p, (unsigned long)len);
+	return n < 0 ? -errno : n;
+}
 
 int64_t sys_getcwd(struct guest *g, const uint64_t *a)
 {

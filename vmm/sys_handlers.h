@@ -17,7 +17,7 @@ sys_fn sys_read, sys_write, sys_readv, sys_writev, sys_pread64, sys_pwrite64, sy
 	sys_close, sys_ioctl, sys_fcntl;
 /* sys_fs.c */
 sys_fn sys_open, sys_openat, sys_fstat, sys_newfstatat, sys_stat, sys_lstat, sys_access,
-	sys_faccessat, sys_getcwd;
+	sys_faccessat, sys_getcwd, sys_getdents64;
 /* sys_mem.c */
 sys_fn sys_brk, sys_mmap, sys_munmap, sys_mprotect, sys_madvise, sys_mremap;
 /* sys_time.c */

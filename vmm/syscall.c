@@ -58,6 +58,7 @@ static const struct syscall_desc table[] = {
 	SYSCALL(SYS_gettid, getpid),
 	SYSCALL(SYS_time, time),
 	SYSCALL(SYS_sched_getaffinity, sched_getaffinity),
+	SYSCALL(SYS_getdents64, getdents64),
 	SYSCALL(SYS_set_tid_address, set_tid_address),
 	SYSCALL(SYS_clock_gettime, clock_gettime),
 	SYSCALL(SYS_clock_getres, clock_getres),

@@ -3,9 +3,12 @@
  *   write PATH T  create/truncate PATH and write T
  *   stat PATH     print the size
  *   mmap PATH     map the file privately and print its first line
+ *   ls DIR        list the directory (sorted, without . and ..)
  * Each prints "ok ..." or "error OP PATH: <strerror>" and goes on; the exit
  * status is the number of errors. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +81,33 @@ static int do_mmap(const char *path)
 	return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int do_ls(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return fail("opendir", path);
+	char *names[64];
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 64)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	printf("ok ls %s:", path);
+	for (int i = 0; i < n; i++) {
+		printf(" %s", names[i]);
+		free(names[i]);
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int errors = 0;
@@ -86,6 +116,8 @@ int main(int argc, char **argv)
 			errors += do_cat(argv[i + 1]);
 		else if (strcmp(argv[i], "stat") == 0)
 			errors += do_stat(argv[i + 1]);
+		else if (strcmp(argv[i], "ls") == 0)
+			errors += do_ls(argv[i + 1]);
 		else if (strcmp(argv[i], "mmap") == 0)
 			errors += do_mmap(argv[i + 1]);
 		else if (strcmp(argv[i], "write") == 0 && i + 2 < argc) {

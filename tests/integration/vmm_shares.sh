@@ -23,6 +23,11 @@ expect_run "vmm share default guest dir is the host path" 0 "ok cat $S/data.txt"
 expect_run "vmm share stat and private file mmap" 0 'ok mmap /data/data.txt first=hello share' \
 	"$VMM" --share "$S:/data" "$F" stat /data/data.txt mmap /data/data.txt
 
+expect_run "vmm share directory listing (getdents64)" 0 'ok ls /data: abs-escape data.txt magic sub' \
+	"$VMM" --share "$S:/data" "$F" ls /data
+expect_run "vmm share listing of an escaping path refused" 1 'error opendir /data/..: (Cross-device link|No such file)' \
+	"$VMM" --share "$S:/data" "$F" ls /data/..
+
 esc() { # NAME PATH REGEX
 	expect_run "vmm share escape refused: $1" 1 "$3" "$VMM" --share "$S:/data" "$F" cat "$2"
 }
