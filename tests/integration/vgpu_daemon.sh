@@ -18,7 +18,7 @@ else notok "vgpu daemon answers stats" "$(cat "$TMP/vgpud.log")"; fi
 # Every opcode against the C reference, host-process tenant.
 out=$("$BIN/aivisor-vgpu-selftest" "unix:$SOCK" 2>&1); rc=$?
 printf '%s\n' "$out" | sed -n 's/^\(ok\|not ok\) - vgpu /\1 - vgpu host: /p'
-[ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^ok - ')" -ge 17 ] \
+[ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^ok - ')" -ge 18 ] \
 	&& ok "vgpu host selftest: all cases" || notok "vgpu host selftest: all cases" "exit $rc"
 
 # Stats: well-formed JSON; the selftest tenant is gone after it exited.

@@ -264,8 +264,11 @@ static int wait_until(struct vgpu *g, int (*cond)(const struct vgpu *, uint32_t)
 		cpu_relax();
 	}
 	uint64_t deadline = timeout_ns < 0 ? 0 : now_ns() + (uint64_t)timeout_ns;
+	/* Tell the server which fence we need, so it wakes us then rather
+	 * than when the whole queue has drained. */
+	__atomic_store_n(&g->ctrl->wait_seq, cond == fence_passed ? arg : g->tail, __ATOMIC_RELAXED);
 	for (;;) {
-		__atomic_store_n(&g->ctrl->waiting, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&g->ctrl->waiting, 1, __ATOMIC_RELEASE);
 		/* Pairs with the server's fence between publishing sq_done and
 		 * reading `waiting`: no lost wake-up. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);

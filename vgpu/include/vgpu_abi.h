@@ -25,11 +25,12 @@
  * sq_done is complete).  A failed command, or one flagged
  * VGPU_CMD_F_COMPLETE, posts a struct vgpu_cqe to the completion ring.
  *
- * Waiting.  A tenant that wants to block sets `waiting` to 1, issues a full
- * memory fence, re-reads sq_done and status, and only then blocks on its
+ * Waiting.  A tenant that wants to block stores the fence value it awaits in
+ * wait_seq, sets `waiting` to 1, issues a full memory fence, re-reads sq_done and status, and only then blocks on its
  * completion eventfd (microVM: the AIVISOR_SYS_VGPU_WAIT hypercall).  The
- * server, after publishing sq_done or a status change, issues a full fence
- * and signals the eventfd when `waiting` is set.  Either side's fence makes
+ * server, after publishing sq_done (when sq_done reaches wait_seq or the
+ * queue is drained) or a status change, issues a full fence and signals the
+ * eventfd when `waiting` is set.  Either side's fence makes
  * the other see its store, so no wake-up is lost.
  *
  * Errors.  Per-command errors (VGPU_E_*) go to the completion ring and are
@@ -102,6 +103,9 @@ struct vgpu_ctrl {
 	uint32_t cq_head;        /* completion entries consumed */
 	uint32_t waiting;        /* 1: tenant is (about to be) blocked */
 	uint32_t reset_request;  /* increment to ask for a reset */
+	uint32_t wait_seq;       /* with waiting: the fence value awaited; the
+	                            server also wakes the tenant when sq_done
+	                            reaches it (not only when the queue drains) */
 
 	/* Written by the server. */
 	uint32_t sq_head __attribute__((aligned(64))); /* commands taken */

@@ -156,11 +156,17 @@ static void finish(struct vgpu_server *s, struct tenant *t, int status, uint64_t
 	__atomic_store_n(&c->sq_done, t->done, __ATOMIC_RELEASE);
 	t->ready_since_ns = now;
 	sched_command_done(s->sched, t->id, t->ex.wait_ns);
-	/* Wake only when the tenant's queue is drained: a waiter for an
-	 * earlier fence is woken late, never lost, and a long queue of small
-	 * commands costs one wake-up instead of one each. */
-	if (__atomic_load_n(&c->sq_tail, __ATOMIC_ACQUIRE) == t->done)
-		wake_if_waiting(t);
+	/* Wake only at the fence the tenant awaits (wait_seq) or when its
+	 * queue is drained: a long queue of small commands costs one wake-up
+	 * instead of one each.  A lying wait_seq only delays its own wake-up
+	 * to the drain. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&c->waiting, __ATOMIC_ACQUIRE))
+		return;
+	/* Read after `waiting` (acquire): the tenant stored wait_seq first. */
+	uint32_t want = __atomic_load_n(&c->wait_seq, __ATOMIC_RELAXED);
+	if (t->done == want || __atomic_load_n(&c->sq_tail, __ATOMIC_ACQUIRE) == t->done)
+		tenant_signal(t);
 }
 
 /* Copies the next ring command into private memory and validates it. */

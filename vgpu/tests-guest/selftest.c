@@ -652,6 +652,29 @@ static int t_batch(struct ctx *c)
 	return 0;
 }
 
+/* A wait for an early fence returns when that fence passes, not when the
+ * whole queue (here ~65 ms of GEMMs behind it) has drained. */
+static int t_wait_early(struct ctx *c)
+{
+	const uint32_t n = 512;
+	uint64_t a;
+	float *pa = fbuf(c, 3 * n * n, &a);
+	NEED(pa);
+	memset(pa, 0, 3ull * n * n * 4);
+	ENC(vgpu_nop(c->g));
+	uint32_t early = vgpu_seq(c->g);
+	for (int i = 0; i < 24; i++)
+		ENC(vgpu_gemm(c->g, 0, n, n, n, 1.0f, a, n, a + n * n * 4ull, n, 0.0f,
+			      a + 2ull * n * n * 4, n));
+	ENC(vgpu_wait(c->g, early, 10000000000ll));
+	uint32_t done = __atomic_load_n(&vgpu_ctrl(c->g)->sq_done, __ATOMIC_ACQUIRE);
+	TRY(sync_ok(c));
+	if (done == vgpu_seq(c->g))
+		return fail(c, "%s[%zu]: got %g, want %g", "early wait returned at the drain", 0,
+			    (double)done, (double)early);
+	return 0;
+}
+
 #define CASE(fn) \
 	static int run_##fn(struct vgpu *g, char *why, size_t wl) \
 	{ \
@@ -663,7 +686,7 @@ static int t_batch(struct ctx *c)
 CASE(t_fill_copy) CASE(t_gemm_nn) CASE(t_gemm_tn) CASE(t_gemm_nt) CASE(t_gemm_tt)
 CASE(t_bias) CASE(t_act) CASE(t_softmax_xent) CASE(t_mse) CASE(t_elementwise)
 CASE(t_reductions) CASE(t_optimizers) CASE(t_gather) CASE(t_int8) CASE(t_graph)
-CASE(t_errors) CASE(t_batch)
+CASE(t_errors) CASE(t_batch) CASE(t_wait_early)
 
 const struct selftest_case selftest_cases[] = {
 	{ "fill_copy", run_t_fill_copy },
@@ -683,5 +706,6 @@ const struct selftest_case selftest_cases[] = {
 	{ "graph", run_t_graph },
 	{ "errors", run_t_errors },
 	{ "batch", run_t_batch },
+	{ "wait_early_fence", run_t_wait_early },
 };
 const unsigned selftest_ncases = sizeof(selftest_cases) / sizeof(selftest_cases[0]);
