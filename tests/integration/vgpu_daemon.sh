@@ -47,6 +47,10 @@ expect_run "vgpud rejects an unknown backend" 1 "unknown backend" \
 	"$BIN/aivisor-vgpud" --socket "$TMP/other.sock" --backend nope
 expect_run "second vgpud on the same socket is refused" 1 "already answers" \
 	"$BIN/aivisor-vgpud" --socket "$SOCK"
+touch "$TMP/not-a-socket"
+expect_run "vgpud will not delete a non-socket at its path" 1 "not a socket" \
+	"$BIN/aivisor-vgpud" --socket "$TMP/not-a-socket"
+check "the file is still there" test -f "$TMP/not-a-socket"
 expect_run "client reports a missing server" 2 "connect .*nosuch" \
 	"$BIN/aivisor-vgpu-selftest" "unix:$TMP/nosuch.sock"
 

@@ -53,7 +53,15 @@ int listener_open(struct vgpu_server *s, char *err, size_t errlen)
 	if (vgpu_server_alive(s->socket_path))
 		return vgpu_err(err, errlen, -EADDRINUSE, "a vGPU server already answers on %s",
 				s->socket_path);
-	unlink(s->socket_path); /* stale socket of a dead server */
+	/* A stale socket of a dead server is replaced; anything else at that
+	 * path is not ours to delete. */
+	struct stat st;
+	if (lstat(s->socket_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return vgpu_err(err, errlen, -EEXIST, "%s exists and is not a socket",
+					s->socket_path);
+		unlink(s->socket_path);
+	}
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return vgpu_err(err, errlen, -errno, "socket: %s", strerror(errno));
