@@ -1,6 +1,7 @@
 /*
  * main.c - aivisor-vmm: flags, then the set-up phase (load the program,
- * build guest memory and the VM), then the run phase (vm_run).
+ * build guest memory and the VM, start the parked vCPU threads: vm_start),
+ * then the run phase (vm_wait).
  *
  * Everything that can fail because of the user's input (flags, the ELF)
  * fails here, before a VM exists, with exit status 2 (usage) or 1.
@@ -366,8 +367,15 @@ int main(int argc, char **argv)
 	g->stack_size = stack_size;
 	g->debug = o.debug;
 
+	if (vm_start(&vm)) {
+		if (o.vgpu.memory_mib)
+			vgpu_wire_close(&vgpu);
+		return 1;
+	}
+	/* Set-up ends here; the sandbox (seccomp, issue of its own) goes here. */
+
 	/* Run phase. */
-	r = vm_run(&vm, o.timeout_s);
+	r = vm_wait(&vm, o.timeout_s);
 	if (o.vgpu.memory_mib)
 		vgpu_wire_close(&vgpu);
 	fflush(stdout);

@@ -176,13 +176,19 @@ static int run_loop(struct vm *vm, struct kvm_vcpu *c)
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
 
+/* Blocks until `flag` (go or stopping) is set. */
+static void park_until(struct vm *vm, atomic_bool *flag)
+{
+	pthread_mutex_lock(&park_lock);
+	while (!atomic_load(flag) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&park_cond, &park_lock);
+	pthread_mutex_unlock(&park_lock);
+}
+
 static void *park_thread(void *arg)
 {
 	struct vm *vm = arg;
-	pthread_mutex_lock(&park_lock);
-	while (!atomic_load(&vm->stopping))
-		pthread_cond_wait(&park_cond, &park_lock);
-	pthread_mutex_unlock(&park_lock);
+	park_until(vm, &vm->stopping);
 	return NULL;
 }
 
@@ -192,8 +198,9 @@ static pthread_t main_thread;
 static void *vcpu0_thread(void *arg)
 {
 	struct vm *vm = arg;
+	park_until(vm, &vm->go);
 	vm->exit_code = run_loop(vm, &vm->vcpus[0]);
-	pthread_kill(main_thread, DONE_SIGNAL); /* ends vm_run's wait */
+	pthread_kill(main_thread, DONE_SIGNAL); /* ends vm_wait */
 	return NULL;
 }
 
@@ -244,7 +251,7 @@ static void kick_vcpu0(struct vm *vm)
 	pthread_join(vm->threads[0], NULL);
 }
 
-int vm_run(struct vm *vm, unsigned timeout_s)
+int vm_start(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART: interrupt KVM_RUN and sleeps */
 	sigemptyset(&sa.sa_mask);
@@ -256,6 +263,7 @@ int vm_run(struct vm *vm, unsigned timeout_s)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, DONE_SIGNAL);
+	vm->wait_set = set;
 	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0 ||
 	    pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
 		fprintf(stderr, "aivisor-vmm: setting up signals: %s\n", strerror(errno));
@@ -274,7 +282,16 @@ int vm_run(struct vm *vm, unsigned timeout_s)
 			return 1;
 		}
 	}
-	int sig = wait_for_end(&set, timeout_s);
+	return 0;
+}
+
+int vm_wait(struct vm *vm, unsigned timeout_s)
+{
+	pthread_mutex_lock(&park_lock);
+	atomic_store(&vm->go, true);
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+	int sig = wait_for_end(&vm->wait_set, timeout_s);
 	if (sig == DONE_SIGNAL) {
 		pthread_join(vm->threads[0], NULL);
 	} else {

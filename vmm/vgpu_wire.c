@@ -82,6 +82,17 @@ static int start_server(struct vgpu_wire *v, bool quiet, char *sock, size_t sock
 	return fail(err, errlen, "vGPU: %s did not answer within 5 s", server);
 }
 
+static void remove_socket_dir(struct vgpu_wire *v)
+{
+	if (!v->dir[0])
+		return;
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s/vgpu.sock", v->dir);
+	unlink(sock);
+	rmdir(v->dir);
+	v->dir[0] = '\0';
+}
+
 int vgpu_wire_attach(struct vgpu_wire *v, const struct vgpu_wire_opts *o, uint64_t ram_size,
 		     char *err, size_t errlen)
 {
@@ -118,6 +129,10 @@ int vgpu_wire_attach(struct vgpu_wire *v, const struct vgpu_wire_opts *o, uint64
 		vgpu_wire_close(v);
 		return fail(err, errlen, "vGPU attach: %s", e);
 	}
+	/* Attached: the private server's socket has served its purpose.
+	 * Removing it now leaves nothing behind even if the VMM is killed,
+	 * and the run phase needs no file-system calls to clean up. */
+	remove_socket_dir(v);
 	snprintf(v->env, sizeof(v->env), "AIVISOR_VGPU=mvm:0x%llx:0x%llx:0x%llx",
 		 (unsigned long long)v->win_gpa, (unsigned long long)v->win_size,
 		 (unsigned long long)v->doorbell_gpa);
@@ -144,13 +159,7 @@ void vgpu_wire_close(struct vgpu_wire *v)
 		waitpid(v->server_pid, NULL, 0);
 		v->server_pid = 0;
 	}
-	if (v->dir[0]) {
-		char sock[128];
-		snprintf(sock, sizeof(sock), "%s/vgpu.sock", v->dir);
-		unlink(sock); /* normally already removed by the server */
-		rmdir(v->dir);
-		v->dir[0] = '\0';
-	}
+	remove_socket_dir(v);
 	if (v->win.fd >= 0)
 		vgpu_window_destroy(&v->win);
 	v->win.fd = -1;

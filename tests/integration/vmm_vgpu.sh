@@ -24,6 +24,14 @@ kill -TERM "$pid"; wait "$pid"; rc=$?
 check "vmm vgpu SIGTERM: exit 143, private server and its directory gone" \
 	test "$rc:$(servers):$(ls -d /tmp/aivisor-vmm.* 2>/dev/null | wc -l)" = "143:$before_srv:$before"
 
+"$VMM" --vgpu-memory 8 "$GUEST/loop" > "$TMP/loop2.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q spinning "$TMP/loop2.out" && break; sleep 0.05; done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+for _ in $(seq 40); do [ "$(servers)" -le "$before_srv" ] && break; sleep 0.05; done
+check "vmm vgpu SIGKILL of the VMM: private server and directory gone too" \
+	test "$(servers):$(ls -d /tmp/aivisor-vmm.* 2>/dev/null | wc -l)" = "$before_srv:$before"
+
 SOCK=$TMP/vgpu.sock
 "$BIN/aivisor-vgpud" --socket "$SOCK" --threads 1 2>/dev/null &
 PID=$!

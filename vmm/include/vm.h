@@ -7,6 +7,7 @@
 #define AIVISOR_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,15 +24,23 @@ struct vm {
 	unsigned nr_vcpus;
 	struct guest guest;
 	int syscall_cpl;        /* CPL the syscall stub runs at (set-up probe) */
+	atomic_bool go;         /* vm_wait released vCPU 0 */
 	atomic_bool stopping;
+	sigset_t wait_set;      /* signals vm_wait waits for */
 	int vgpu_complete_fd;   /* -1 without a vGPU */
 	int exit_code;          /* the VMM's exit status, set by vCPU 0 */
 };
 
-/* Runs every vCPU until the program exits, faults, or timeout_s passes
- * (0: no limit).  Returns the VMM's exit status: the guest's exit_group
- * status, 128+signal for a fault, 124 for a timeout, 1 for a host error. */
-int vm_run(struct vm *vm, unsigned timeout_s);
+/* The last step of set-up: signal handling and every vCPU thread, parked.
+ * Returns 0, or 1 after a message.  After it the VMM needs no new threads,
+ * files or mappings: a sandbox goes between vm_start and vm_wait. */
+int vm_start(struct vm *vm);
+
+/* The run phase: releases vCPU 0 and waits until the program exits,
+ * faults, timeout_s passes (0: no limit) or SIGTERM/SIGINT arrives.
+ * Returns the VMM's exit status: the guest's exit_group status, 128+signal
+ * for a fault or a signal, 124 for a timeout, 1 for a host error. */
+int vm_wait(struct vm *vm, unsigned timeout_s);
 
 extern const struct guest_ops vm_guest_ops;
 
