@@ -10,8 +10,9 @@
 # PyTorch (Debian's python3-torch, run with /usr/bin/python3) is only the
 # baseline: it is installed here if missing, never by the build or tests.
 # Where it cannot be installed the REFERENCE.md figures are the baseline,
-# marked baseline_source=reference.  PyTorch gets THREADS intra-op threads
-# (default: all cores), as many as the vGPU server's backend has.
+# marked baseline_source=reference.  THREADS (ENGINE_BENCH_THREADS, default
+# all cores) is both the vGPU server's backend threads and PyTorch's
+# intra-op threads.
 set -u
 cd "$(dirname "$0")/.."
 EPOCHS=${ENGINE_BENCH_EPOCHS:-20}
@@ -27,22 +28,24 @@ for f in "$agent" build/bin/aivisor build/bin/aivisor-vgpud; do
 	[ -x "$f" ] || { echo "engine bench: $f is not built (make all)"; exit 1; }
 done
 
-# The engine inside a microVM.  Where the microVM cannot run it (a VMM
-# without vGPU support), the same workload runs as a host process tenant
-# of aivisor-vgpud and its figures are named engine_host_* instead.
+# The vGPU server runs with THREADS backend threads (PyTorch gets the same
+# number of intra-op threads); the microVM attaches to it with --vgpu-socket.
+# Where the microVM cannot run the agent (a VMM without vGPU support), the
+# same workload runs as a host process tenant of that server and its
+# figures are named engine_host_* instead.
+build/bin/aivisor-vgpud --socket "$out/vgpu.sock" --threads "$THREADS" > "$out/vgpud.txt" 2>&1 &
+vgpud=$!
+for _ in $(seq 100); do [ -S "$out/vgpu.sock" ] && break; sleep 0.05; done
 where=vm
 run_engine() { # appends one round's figures to $out/engine.txt
 	if [ "$where" = vm ]; then
-		build/bin/aivisor run --share datasets:/data --vgpu-memory 64 \
-			"$agent" bench --data /data/digits.csv --epochs "$EPOCHS" --runs "$RUNS" \
-			> "$out/round.txt" 2>&1 && { cat "$out/round.txt" >> "$out/engine.txt"; return 0; }
+		build/bin/aivisor run --share datasets:/data --vgpu-socket "$out/vgpu.sock" \
+			--vgpu-memory 64 "$agent" bench --data /data/digits.csv --epochs "$EPOCHS" \
+			--runs "$RUNS" > "$out/round.txt" 2>&1 &&
+			{ cat "$out/round.txt" >> "$out/engine.txt"; return 0; }
 		echo "engine bench: the microVM run failed: $(head -c 300 "$out/round.txt")"
 		echo "engine bench: measuring as a host process tenant instead"
 		where=host
-		build/bin/aivisor-vgpud --socket "$out/vgpu.sock" --threads "$THREADS" \
-			> "$out/vgpud.txt" 2>&1 &
-		vgpud=$!
-		for _ in $(seq 100); do [ -S "$out/vgpu.sock" ] && break; sleep 0.05; done
 	fi
 	AIVISOR_VGPU=unix:$out/vgpu.sock "$agent" bench --data datasets/digits.csv \
 		--epochs "$EPOCHS" --runs "$RUNS" > "$out/round.txt" 2>&1 ||
