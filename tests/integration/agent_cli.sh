@@ -7,7 +7,7 @@ AGENT=$GUEST/aivisor-agent
 SOCK=$TMP/vgpu.sock
 D=$ROOT/datasets
 
-"$BIN/aivisor-vgpud" --socket "$SOCK" --threads 2 > "$TMP/vgpud.log" 2>&1 &
+"$BIN/aivisor-vgpud" --socket "$SOCK" --threads 1 > "$TMP/vgpud.log" 2>&1 &
 VGPUD=$!
 trap 'kill $VGPUD 2>/dev/null; wait $VGPUD 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done

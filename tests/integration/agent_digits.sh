@@ -11,7 +11,7 @@ SOCK=$TMP/vgpu.sock
 RECIPE=(--label label --model 64-128-64-10 --activation relu --loss xent --optimizer sgd
 	--lr 0.1 --batch 32 --epochs 20 --seed 42 --test-split 0.2 --scale 1/16)
 
-"$BIN/aivisor-vgpud" --socket "$SOCK" --threads 2 > "$TMP/vgpud.log" 2>&1 &
+"$BIN/aivisor-vgpud" --socket "$SOCK" --threads 1 > "$TMP/vgpud.log" 2>&1 &
 VGPUD=$!
 trap 'kill $VGPUD 2>/dev/null; wait $VGPUD 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
