@@ -45,9 +45,18 @@ expect_run "metrics has cpu, memory, vgpu and restarts" 0 \
 # Daemon restart: the VM keeps running and is re-attached.
 stop_daemon TERM
 check "VM survives a daemon stop" kill -0 "$pid"
-start_daemon --metrics-socket "$TMP/metrics.sock" || notok "daemon restarts"
+start_daemon --metrics-socket "$TMP/metrics.sock" --console-log-cap 4096 || notok "daemon restarts"
 check "re-attached after restart (same pid, running)" test "$(field t1 pid)/$(field t1 state)" = "$pid/running"
 check "set survived the restart" test "$(field t1 vgpu_weight)" = 4
+
+expect_run "top shows live shares" 0 "t1 +running .*%" "$A" top --count 1 --interval 0.3
+expect_run "console follows the output" 124 "tick [0-9]+" timeout 1 "$A" console t1
+
+"$A" create "$(ticker_yaml chatty no 0 0 1)" > /dev/null
+log=$AIVISOR_STATE_DIR/logs/chatty.log
+check "console log rotated at the cap" wait_until 5 test -s "$log.1"
+check "console log stays near the cap" test "$(stat -c %s "$log")" -lt 65536
+"$A" destroy chatty > /dev/null
 
 expect_run "graceful shutdown" 0 "shut down" "$A" shutdown t1 --timeout 3
 # Re-attached VMs are no longer the daemon's children: once dead they may
