@@ -46,6 +46,10 @@ $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_%.o: \
 $(VGPU_CUDA_KERNELS_OBJ): vgpu/backend/cuda_kernels.cu vgpu/backend/cuda_kernels.h
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+# Whoever links the backend's objects finds the kernels built (a link
+# line that has $(VGPU_CUDA_SRCS) objects adds $(VGPU_CUDA_KERNELS_OBJ)).
+$(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o): \
+	| $(VGPU_CUDA_KERNELS_OBJ)
 
 # Needs a GPU to test anything beyond the no-GPU paths, which it checks here.
 UNIT_TESTS += $(BUILD)/test/test_vgpu_cuda_backend
