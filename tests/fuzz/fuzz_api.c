@@ -51,7 +51,7 @@ static void setup(void)
 		fprintf(stderr, "registry_open: %s\n", err);
 		abort();
 	}
-	vgpu = vgpud_start(NULL, "/nonexistent/vgpu.sock", "/dev/null", err, sizeof(err));
+	vgpu = vgpud_start(NULL, "/nonexistent/vgpu.sock", "/dev/null", 0, err, sizeof(err));
 	if (!vgpu) {
 		fprintf(stderr, "vgpud_start: %s\n", err);
 		abort();
