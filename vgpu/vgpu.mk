@@ -25,6 +25,22 @@ $(BUILD)/bin/aivisor-vgpud: $(BUILD)/obj/vgpu/daemon/main.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS)
 
+# aivisor-vgpud-cuda: the same daemon with the CUDA backend (--backend
+# cuda|auto) when vgpu/cuda.mk found the toolkit.  Separate, because loading
+# cuBLAS costs ~0.2-0.9 s per start and every microVM may start a private
+# server.  cuda.mk is read after this file: hence $$ and run-time expansion.
+BINS += $(BUILD)/bin/aivisor-vgpud-cuda
+$(BUILD)/obj/vgpu/backend/registry_cuda.o: vgpu/backend/registry.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(VGPU_CUDA_CFLAGS) -c $< -o $@
+$(BUILD)/bin/aivisor-vgpud-cuda: $(BUILD)/obj/vgpu/daemon/main.o \
+		$(filter-out %/registry.o,$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj/%.o)) \
+		$(BUILD)/obj/vgpu/backend/registry_cuda.o \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o) \
+		$$(VGPU_CUDA_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS) $(VGPU_CUDA_LIBS)
+
 # The opcode selftest: host program and static microVM guest, same source.
 VGPU_SELFTEST_SRCS := vgpu/tests-guest/selftest.c vgpu/tests-guest/main.c
 BINS   += $(BUILD)/bin/aivisor-vgpu-selftest

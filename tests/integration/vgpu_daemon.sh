@@ -43,7 +43,7 @@ else skip "vgpu stats count an attached tenant's commands" "the tenant finished 
 
 expect_run "vgpud rejects --threads 0" 2 "threads wants" "$BIN/aivisor-vgpud" --threads 0
 expect_run "vgpud rejects a bad slice" 2 "slice-ms wants" "$BIN/aivisor-vgpud" --slice-ms 100
-expect_run "vgpud rejects an unknown backend" 1 "unknown backend" \
+expect_run "vgpud rejects an unknown backend" 1 "unknown backend .nope." \
 	"$BIN/aivisor-vgpud" --socket "$TMP/other.sock" --backend nope
 expect_run "second vgpud on the same socket is refused" 1 "already answers" \
 	"$BIN/aivisor-vgpud" --socket "$SOCK"

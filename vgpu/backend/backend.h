@@ -26,11 +26,18 @@ struct vgpu_backend {
 	 */
 	int (*run)(uint8_t *arena, uint64_t arena_size, const struct vgpu_cmd *c,
 		   uint32_t row_begin, uint32_t row_end);
+	/* Optional (NULL: nothing to do).  attach reserves what a tenant's
+	 * arena needs on the device (the key of later run calls); a failure
+	 * refuses the tenant with err.  detach frees it. */
+	int (*attach)(uint8_t *arena, uint64_t arena_size, char *err, size_t errlen);
+	void (*detach)(uint8_t *arena);
 };
 
 extern const struct vgpu_backend vgpu_backend_openblas;
 
-/* Looks a backend up by name (NULL = the default); NULL when unknown. */
-const struct vgpu_backend *vgpu_backend_find(const char *name);
+/* Looks a backend up by name: NULL or "openblas"; "cuda" and "auto" (CUDA
+ * when a usable GPU is found, else OpenBLAS) in builds with the CUDA
+ * backend.  Returns NULL with the reason in why when there is none. */
+const struct vgpu_backend *vgpu_backend_find(const char *name, char *why, size_t whylen);
 
 #endif

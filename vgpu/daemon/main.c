@@ -2,7 +2,7 @@
  * aivisor-vgpud - the vGPU server as a daemon.
  *
  *   aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]
- *                 [--backend openblas] [--stats]
+ *                 [--backend openblas|cuda|auto] [--stats]
  *
  * Runs until SIGINT/SIGTERM.  --stats prints the stats JSON of the server
  * already running on PATH and exits.
@@ -19,11 +19,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]\n"
-		   "                     [--backend openblas] [--stats]\n"
+		   "                     [--backend openblas|cuda|auto] [--stats]\n"
 		   "  --socket PATH   listen on PATH (default " VGPU_DEFAULT_SOCKET ")\n"
 		   "  --threads N     backend threads (default: online cores)\n"
 		   "  --slice-ms MS   scheduling slice, 0.5..30 ms (default 2)\n"
-		   "  --backend NAME  compute backend (openblas)\n"
+		   "  --backend NAME  openblas (default), cuda, or auto (CUDA when a usable\n"
+		   "                  GPU is found; builds with the CUDA toolkit)\n"
 		   "  --stats         print the running server's per-tenant stats (JSON)\n");
 }
 

@@ -27,10 +27,10 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 {
 	*out = NULL;
 	const char *path = c && c->socket_path ? c->socket_path : VGPU_DEFAULT_SOCKET;
-	const char *bname = c && c->backend ? c->backend : "openblas";
-	const struct vgpu_backend *be = vgpu_backend_find(bname);
+	char why[160] = "";
+	const struct vgpu_backend *be = vgpu_backend_find(c ? c->backend : NULL, why, sizeof(why));
 	if (!be)
-		return vgpu_err(err, errlen, -EINVAL, "unknown backend '%s' (have: openblas)", bname);
+		return vgpu_err(err, errlen, -EINVAL, "%s", why);
 	struct vgpu_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return vgpu_err(err, errlen, -ENOMEM, "out of memory");
@@ -49,7 +49,6 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 		return rc;
 	}
 	struct sched_config sc = { .slice_ns = c && c->slice_us ? (uint64_t)c->slice_us * 1000 : 0 };
-	char why[128];
 	if (sched_config_check(&sc, why, sizeof(why))) {
 		rc = vgpu_err(err, errlen, -EINVAL, "bad slice: %s", why);
 		goto fail;

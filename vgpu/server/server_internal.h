@@ -44,6 +44,7 @@ struct tenant {
 	const struct vgpu_cmd *sq;
 	struct vgpu_cqe *cq;
 	uint8_t *arena;
+	const struct vgpu_backend *backend; /* set once attached to it */
 
 	/* Private ring state; the shared copies are outputs only. */
 	uint32_t head, done, cq_tail, reset_ack;

@@ -110,6 +110,8 @@ static void publish_fresh_state(struct tenant *t)
 
 static void free_tenant(struct tenant *t)
 {
+	if (t->backend && t->backend->detach)
+		t->backend->detach(t->arena);
 	if (t->base)
 		munmap(t->base, t->lay.window_size);
 	if (t->doorbell >= 0)
@@ -147,6 +149,12 @@ int tenant_attach(struct vgpu_server *s, int sock, const void *reqp, size_t len,
 		free_tenant(t);
 		return rc;
 	}
+	if (s->backend->attach &&
+	    (rc = s->backend->attach(t->arena, t->lay.arena_size, msg, msglen))) {
+		free_tenant(t);
+		return rc;
+	}
+	t->backend = s->backend;
 	/* We keep our own duplicates; the caller closes what it received. */
 	t->doorbell = fcntl(fds[1], F_DUPFD_CLOEXEC, 3);
 	t->complete = fcntl(fds[2], F_DUPFD_CLOEXEC, 3);
