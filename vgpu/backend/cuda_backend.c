@@ -228,6 +228,11 @@ static struct cuda_fault check_finite(struct cuda_tenant *t, const struct vgpu_c
 static struct cuda_fault execute(struct cuda_tenant *t, const struct vgpu_cmd *c, uint32_t rb,
 				 uint32_t re)
 {
+	/* The launchers report cudaGetLastError(): drop a non-sticky error an
+	 * earlier, already answered call left behind (a refused attach's
+	 * cudaMalloc), so it is not blamed on this command.  Sticky errors
+	 * stay and surface below. */
+	(void)cudaGetLastError();
 	struct cuda_fault f = rt(cudaMemsetAsync(t->err_dev, 0, sizeof(int), t->stream));
 	if (f.code == VGPU_OK)
 		f = rt(cudaEventRecord(t->t0, t->stream));
