@@ -190,6 +190,31 @@ static void test_linear_regression_fits(void **state)
 	eng_dataset_free(&ds);
 }
 
+/* 5000 steps of batch 1 are more than one vGPU graph holds: the epoch is
+ * recorded as several graphs, launched back to back. */
+static void test_epoch_longer_than_one_graph(void **state)
+{
+	struct eng_dataset ds;
+	struct eng_arch a;
+	struct eng_model *m;
+	struct eng_optimizer opt;
+	struct eng_params p;
+	struct eng_err err;
+	struct eng_fit_config cfg = { .epochs = 2, .batch = 1, .seed = 1 };
+
+	(void)state;
+	make_linear(5000, &ds);
+	assert_int_equal(eng_arch_parse("2-1", ENG_ACT_LINEAR, ENG_LOSS_MSE, &a, &err), 0);
+	eng_optimizer_defaults(ENG_OPT_SGD, 0.01f, &opt);
+	if (eng_model_create(gpu, &a, 2, &m, &err) < 0 ||
+	    eng_model_fit(m, &opt, &ds, &cfg, &err) < 0 || eng_model_to_params(m, &p, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(fabs(p.f[0] - 3.0f) < 0.05 && fabs(p.f[1] + 2.0f) < 0.05);
+	eng_params_free(&p);
+	eng_model_free(m);
+	eng_dataset_free(&ds);
+}
+
 /* R^2 of the least-squares fit of tr (with an intercept), solved by
  * Gauss-Jordan on the normal equations in double precision, on rows `on`. */
 static double closed_form_r2(const struct eng_dataset *tr, const struct eng_dataset *on)
@@ -408,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_adam_learns),
 		cmocka_unit_test(test_linear_regression_fits),
 		cmocka_unit_test(test_diabetes_matches_least_squares),
+		cmocka_unit_test(test_epoch_longer_than_one_graph),
 		cmocka_unit_test(test_divergence_stops_with_clear_error),
 		cmocka_unit_test(test_save_load_quantize),
 		cmocka_unit_test(test_bad_inputs_refused),
