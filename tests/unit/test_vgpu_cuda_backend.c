@@ -520,6 +520,10 @@ static void test_quota_refused_and_time_charged(void **state)
 	int rc = cuda_backend_attach(&key, probe.mem_total * 4, err, sizeof err);
 	assert_int_equal(rc, -ENOMEM);
 	assert_non_null(strstr(err, "does not fit"));
+	/* The refusal's error is not blamed on the next kernel launch. */
+	struct vgpu_cmd f = { .opcode = VGPU_OP_FILL };
+	f.u.fill = (struct vgpu_op_fill){ .dst = 0, .count = 1024, .value = 0 };
+	assert_int_equal(vgpu_backend_cuda.run(p->gpu, ARENA, &f, 0, 0), VGPU_OK);
 
 	uint64_t before = cuda_backend_busy_ns(p->gpu);
 	struct vgpu_cmd c = { .opcode = VGPU_OP_GEMM };
