@@ -6,14 +6,12 @@ $(BUILD)/fuzz/config: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_config.o $(CONTROL_COMMO
 	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ljansson -lyaml
 
 FUZZERS += $(BUILD)/fuzz/api
-FUZZ_API_SRCS := control/daemon/api.c control/daemon/registry.c control/daemon/lifecycle.c \
-	control/daemon/vm_process.c control/daemon/state_store.c control/daemon/vgpud.c \
-	control/daemon/metrics.c control/daemon/report.c control/daemon/log.c \
-	vgpu/host/attach.c vgpu/host/window.c $(CONTROL_COMMON_SRCS)
+# The daemon minus its main(): whatever the daemon links, the fuzzer links.
+FUZZ_API_SRCS = $(filter-out control/daemon/main.c,$(AIVISORD_SRCS)) $(CONTROL_COMMON_SRCS)
 $(BUILD)/obj-fuzz/tests/fuzz/fuzz_api.o: FUZZFLAGS += -Icontrol/daemon
 $(BUILD)/fuzz/api: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_api.o $(FUZZ_API_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ljansson -lyaml -lpthread
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ $(CONTROL_LIBS)
 
 # tests/hostile/: guest programs that attack through every interface.
 HOSTILE_GUESTS := $(patsubst tests/hostile/%.c,$(BUILD)/guest/hostile-%,$(wildcard tests/hostile/*.c))
