@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -29,6 +30,8 @@
 #define LOGS_MAX_BYTES     (256 * 1024)
 #define SHUTDOWN_DEFAULT_S 10
 #define SHUTDOWN_MAX_S     3600
+#define CLIENT_IDLE_S      60    /* a silent client is dropped: it holds a slot */
+#define STOP_DRAIN_MS      3000
 
 struct api_server {
 	int fd;
@@ -507,6 +510,9 @@ static void *accept_main(void *arg)
 			close(fd);
 			continue;
 		}
+		struct timeval idle = { CLIENT_IDLE_S, 0 };
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)))
+			log_warn("api: cannot set a client timeout: %s", strerror(errno));
 		struct client *c = malloc(sizeof(*c));
 		pthread_t t;
 		pthread_attr_t attr;
@@ -578,11 +584,22 @@ fail:
 	return NULL;
 }
 
-void api_stop(struct api_server *s)
+bool api_stop(struct api_server *s)
 {
 	shutdown(s->fd, SHUT_RDWR);
 	close(s->fd);
 	pthread_join(s->thread, NULL);
 	unlink(s->path);
-	free(s);
+	/* Requests in flight (a shutdown waiting for its VM) still use the
+	 * registry: give them a moment to finish. */
+	int waited = 0;
+	while (atomic_load(&s->clients) > 0 && waited < STOP_DRAIN_MS) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	bool drained = atomic_load(&s->clients) == 0;
+	if (drained)
+		free(s); /* else client threads still hold s: it dies with the process */
+	return drained;
 }

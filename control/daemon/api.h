@@ -6,6 +6,7 @@
 #define AIVISOR_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "registry.h"
@@ -20,8 +21,9 @@ struct api_server;
 
 struct api_server *api_start(const char *socket_path, struct registry *r, struct vgpud *v, char *err,
 			     size_t errlen);
-/* Stops accepting; clients mid-request finish their current request. */
-void api_stop(struct api_server *s);
+/* Stops accepting and waits up to 3 s for requests in flight. Returns
+ * false if some are still running (then the registry must not be freed). */
+bool api_stop(struct api_server *s);
 
 /* Handles one request object, returns a new response object (never NULL
  * unless out of memory). Exposed for the fuzz target and unit tests. */

@@ -263,15 +263,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct api_server *api = api_start(o.socket, r, v, err, sizeof(err));
-	if (!api) {
-		log_error("%s", err);
-		if (m)
-			metrics_stop(m);
-		registry_close(r);
-		vgpud_stop(v, true);
-		return 1;
-	}
 	/* virsh sees the same registry through the libvirt endpoint. */
 	struct lv_registry *lvr = NULL;
 	struct lv_endpoint *lve = NULL;
@@ -284,13 +275,23 @@ int main(int argc, char **argv)
 		if (!lvr || lv_endpoint_start(&lo, &be, &lve, err, sizeof(err))) {
 			log_error("libvirt endpoint: %s (--no-libvirt to run without it)", lvr ? err : "out of memory");
 			lv_registry_free(lvr);
-			api_stop(api);
 			if (m)
 				metrics_stop(m);
 			registry_close(r);
 			vgpud_stop(v, true);
 			return 1;
 		}
+	}
+	struct api_server *api = api_start(o.socket, r, v, err, sizeof(err));
+	if (!api) {
+		log_error("%s", err);
+		lv_endpoint_stop(lve);
+		lv_registry_free(lvr);
+		if (m)
+			metrics_stop(m);
+		registry_close(r);
+		vgpud_stop(v, true);
+		return 1;
 	}
 	log_info("aivisord ready: socket %s, state %s, vmm %s", o.socket, cfg.state_dir, cfg.vmm_path);
 
@@ -307,9 +308,15 @@ int main(int argc, char **argv)
 	log_info("signal %u: shutting down (tenant VMs keep running)", si.ssi_signo);
 	lv_endpoint_stop(lve);
 	lv_registry_free(lvr);
-	api_stop(api);
+	bool drained = api_stop(api);
 	if (m)
 		metrics_stop(m);
+	if (!drained) {
+		/* A client thread still waits inside the registry: leave it
+		 * allocated; exiting ends the thread. VMs keep running. */
+		log_warn("requests still in flight at exit; not waiting for them");
+		return 0;
+	}
 	struct tenant_info *running;
 	size_t nrunning = 0;
 	if (!registry_list(r, true, &running, &nrunning))
