@@ -46,8 +46,3 @@ $(BUILD)/test/test_control_store: $(BUILD)/obj-san/tests/unit/test_control_store
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lcmocka
 $(BUILD)/obj-san/tests/unit/test_control_%.o: CFLAGS += -Icontrol/daemon
 
-# Fuzz targets (clang libFuzzer): configs and JSON definitions.
-FUZZERS += $(BUILD)/fuzz/control_yaml $(BUILD)/fuzz/control_def
-$(BUILD)/fuzz/control_yaml $(BUILD)/fuzz/control_def: $(BUILD)/fuzz/control_%: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_control_%.o $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj-fuzz/%.o)
-	@mkdir -p $(@D)
-	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ljansson -lyaml
