@@ -62,8 +62,10 @@ int agent_model_data_open(const char *model, const char *data, const char *label
 			  bool labelled, double test_split, uint64_t seed,
 			  struct agent_model_data *c, struct eng_err *err);
 void agent_model_data_free(struct agent_model_data *c);
-/* The class index for a softmax model, else the output values; one line. */
-void agent_print_prediction(FILE *f, const struct eng_arch *a, const float *out);
+/* One line: the class index for a softmax model (its probabilities when
+ * proba), else the output values. */
+void agent_print_prediction(FILE *f, const struct eng_arch *a, const float *out,
+			    bool proba);
 
 double agent_now_us(void);
 

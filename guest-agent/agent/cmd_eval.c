@@ -84,11 +84,12 @@ int cmd_eval(int argc, char **argv)
 	return 0;
 }
 
-void agent_print_prediction(FILE *f, const struct eng_arch *a, const float *out)
+void agent_print_prediction(FILE *f, const struct eng_arch *a, const float *out,
+			    bool proba)
 {
 	uint32_t k = eng_arch_outputs(a);
 
-	if (a->loss == ENG_LOSS_XENT) {
+	if (a->loss == ENG_LOSS_XENT && !proba) {
 		uint32_t best = 0;
 
 		for (uint32_t j = 1; j < k; j++)
@@ -104,13 +105,14 @@ int cmd_predict(int argc, char **argv)
 {
 	struct agent_opt o[] = {
 		{ "model", NULL, false }, { "data", NULL, false }, { "label", NULL, false },
+		{ "proba", NULL, true },
 	};
 	struct eng_err err;
 	struct agent_model_data c;
 	float *out = NULL;
 	const struct eng_arch *a;
 
-	if (agent_parse_opts(argc, argv, o, 3, &err) < 0 ||
+	if (agent_parse_opts(argc, argv, o, 4, &err) < 0 ||
 	    ((!o[0].value || !o[1].value) &&
 	     eng_errorf(&err, "predict needs --model FILE and --data CSV") < 0)) {
 		fprintf(stderr, "aivisor-agent predict: %s\n", err.msg);
@@ -128,7 +130,8 @@ int cmd_predict(int argc, char **argv)
 	if (eng_model_predict(c.m, c.ds.x, c.ds.n, out, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < c.ds.n; i++)
-		agent_print_prediction(stdout, a, out + i * eng_arch_outputs(a));
+		agent_print_prediction(stdout, a, out + i * eng_arch_outputs(a),
+				       o[3].value != NULL);
 	free(out);
 	agent_model_data_free(&c);
 	return 0;

@@ -111,7 +111,7 @@ static void report_latency(double *lat, size_t n)
 		"max %.1f us\n", n, lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100], lat[n - 1]);
 }
 
-static int serve(struct eng_model *m, struct eng_err *err)
+static int serve(struct eng_model *m, bool proba, struct eng_err *err)
 {
 	const struct eng_arch *a = eng_model_arch(m);
 	const struct eng_scaler *sc = eng_model_scaler(m);
@@ -145,7 +145,7 @@ static int serve(struct eng_model *m, struct eng_err *err)
 			x[j] = (x[j] - sc->offset[j]) * sc->mul[j];
 		if (eng_model_predict(m, x, 1, out, err) < 0)
 			goto out;
-		agent_print_prediction(stdout, a, out);
+		agent_print_prediction(stdout, a, out, proba);
 		if (n == cap) {
 			double *nl = realloc(lat, (cap = cap ? cap * 2 : 1024) * sizeof(*lat));
 
@@ -171,19 +171,19 @@ out:
 
 int cmd_serve(int argc, char **argv)
 {
-	struct agent_opt o[] = { { "model", NULL, false } };
+	struct agent_opt o[] = { { "model", NULL, false }, { "proba", NULL, true } };
 	struct eng_err err;
 	struct vgpu *g = NULL;
 	struct eng_model *m = NULL;
 	int rc = 0;
 
-	if (agent_parse_opts(argc, argv, o, 1, &err) < 0 ||
+	if (agent_parse_opts(argc, argv, o, 2, &err) < 0 ||
 	    (!o[0].value && eng_errorf(&err, "serve needs --model FILE") < 0)) {
 		fprintf(stderr, "aivisor-agent serve: %s\n", err.msg);
 		return AGENT_EXIT_USAGE;
 	}
 	if (agent_open_vgpu(&g, &err) < 0 || eng_model_load(g, o[0].value, &m, NULL, &err) < 0 ||
-	    serve(m, &err) < 0) {
+	    serve(m, o[1].value != NULL, &err) < 0) {
 		fprintf(stderr, "aivisor-agent serve: %s\n", err.msg);
 		rc = AGENT_EXIT_FAIL;
 	}

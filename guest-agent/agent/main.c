@@ -17,11 +17,12 @@ static const char usage[] =
 "           [--val-split F] [--test-split F] [--scale none|standard|minmax|1/N]\n"
 "           [--save FILE] [--quiet]\n"
 "  eval     --model FILE --data CSV [--label COL] [--test-split F --seed N]\n"
-"  predict  --model FILE --data CSV [--label COL]   (one prediction per line)\n"
+"  predict  --model FILE --data CSV [--label COL] [--proba]   (one prediction per line)\n"
 "  quantize --model FILE --out FILE [--data CSV [--label COL] [--test-split F --seed N]]\n"
-"  serve    --model FILE   (a CSV row per stdin line -> a prediction per line)\n"
+"  serve    --model FILE [--proba]   (a CSV row per stdin line -> a prediction per line)\n"
 "  bench    --data CSV [--label COL] [--epochs N] [--runs N]\n"
-"SPEC is layer widths from inputs to outputs, e.g. 64-128-64-10.\n";
+"SPEC is layer widths from inputs to outputs, e.g. 64-128-64-10.  --proba prints\n"
+"class probabilities instead of the class.\n";
 
 int main(int argc, char **argv)
 {

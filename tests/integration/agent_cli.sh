@@ -51,6 +51,14 @@ for o in "momentum --lr 0.05" "adam --lr 0.005"; do
 		awk -v a="$a" 'BEGIN { exit !(a != "" && a > 0.9) }'
 done
 check "--val-split prints validation metrics" grep -qE '^epoch 5/5 loss .* val_loss [0-9.]+ val_acc [0-9.]+ ' "$TMP/opt.txt"
+head -4 "$D/digits.csv" > "$TMP/four.csv"
+"$AGENT" predict --model "$TMP/small.aim" --data "$TMP/four.csv" --label label --proba > "$TMP/proba.txt" 2>&1
+"$AGENT" predict --model "$TMP/small.aim" --data "$TMP/four.csv" --label label > "$TMP/class.txt" 2>&1
+check "predict --proba: 10 probabilities per row summing to 1, largest at the predicted class" \
+	awk -F, -v classes="$(tr '\n' ' ' < "$TMP/class.txt")" 'BEGIN { split(classes, c, " ") }
+		{ s = 0; best = 1; for (i = 1; i <= NF; i++) { s += $i; if ($i > $best) best = i }
+		  if (NF != 10 || s < 0.999 || s > 1.001 || best - 1 != c[NR]) bad = 1 }
+		END { exit !(NR == 3 && !bad) }' "$TMP/proba.txt"
 head -c 200 "$TMP/small.aim" > "$TMP/trunc.aim"
 expect_run "truncated model file refused" 1 "trunc.aim: truncated model file" \
 	"$AGENT" eval --model "$TMP/trunc.aim" --data "$D/digits.csv"
