@@ -315,15 +315,25 @@ static void test_random_commands_stay_inside(void **state)
 			      : c.opcode == VGPU_OP_GEMM_I8 ? c.u.gemm_i8.m : 0;
 		uint32_t rb = rows ? (uint32_t)(rnd(&seed) % rows) : 0;
 		uint32_t re = rows ? rb + 1 + (uint32_t)(rnd(&seed) % (rows - rb)) : 0;
-		struct cuda_xfer s[CUDA_SPANS_MAX + 2];
+		struct cuda_xfer s[CUDA_SPANS_MAX + 2], all[CUDA_SPANS_MAX];
 		int n = cuda_spans(&c, rb, re, s);
+		/* What every band reads is the same whatever the band. */
+		int na = cuda_spans(&c, 0, rows, all);
+		for (int i = 0, j = 0; i < n; i++) {
+			if (!s[i].whole)
+				continue;
+			while (j < na && !all[j].whole)
+				j++;
+			assert_true(j < na && all[j].off == s[i].off && all[j].bytes == s[i].bytes);
+			j++;
+		}
 		/* The finiteness checks read device memory at the same offsets. */
 		struct cuda_span o[2];
 		int no = cuda_outputs_always(&c, o);
 		no += cuda_outputs_flagged(&c, rb, re, o + no);
 		for (int i = 0; i < no; i++)
 			s[n++] = (struct cuda_xfer){ o[i].off,
-						     ((o[i].rows - 1) * o[i].ld + o[i].cols) * 4, 1 };
+						     ((o[i].rows - 1) * o[i].ld + o[i].cols) * 4, 1, 0 };
 		for (int i = 0; i < n; i++)
 			if (s[i].off > ARENA || s[i].bytes > ARENA - s[i].off)
 				fail_msg("opcode %u: span %llu+%llu outside the arena", c.opcode,

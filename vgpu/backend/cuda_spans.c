@@ -14,7 +14,16 @@ static void add(struct list *l, uint64_t off, uint64_t bytes, int out)
 {
 	if (off == VGPU_NO_OFF || bytes == 0)
 		return;
-	l->s[l->n++] = (struct cuda_xfer){ off, bytes, out };
+	l->s[l->n++] = (struct cuda_xfer){ off, bytes, out, 0 };
+}
+
+/* An input every row band reads in full. */
+static void add_whole(struct list *l, uint64_t off, uint64_t bytes)
+{
+	int n = l->n;
+	add(l, off, bytes, 0);
+	if (l->n > n)
+		l->s[n].whole = 1;
 }
 
 /* rows x cols elements of esz bytes, rows ld elements apart. */
@@ -36,9 +45,9 @@ static void gemm(struct list *l, const struct vgpu_cmd *c, uint32_t rb, uint32_t
 	else
 		add(l, g->a + rb * g->lda * F, mat_bytes(rows, g->k, g->lda, F), 0);
 	if (c->arg & VGPU_GEMM_TRANS_B)
-		add(l, g->b, mat_bytes(g->n, g->k, g->ldb, F), 0);
+		add_whole(l, g->b, mat_bytes(g->n, g->k, g->ldb, F));
 	else
-		add(l, g->b, mat_bytes(g->k, g->n, g->ldb, F), 0);
+		add_whole(l, g->b, mat_bytes(g->k, g->n, g->ldb, F));
 	add(l, g->c + rb * g->ldc * F, mat_bytes(rows, g->n, g->ldc, F), 1);
 }
 
@@ -50,10 +59,10 @@ static void gemm_i8(struct list *l, const struct vgpu_cmd *c, uint32_t rb, uint3
 	if (rb >= re)
 		return;
 	add(l, g->a + (uint64_t)rb * g->k, (uint64_t)(re - rb) * g->k, 0);
-	add(l, g->b, (uint64_t)g->k * g->n, 0);
-	add(l, g->scales, 2 * F, 0);
+	add_whole(l, g->b, (uint64_t)g->k * g->n);
+	add_whole(l, g->scales, 2 * F);
 	if (g->bias != VGPU_NO_OFF)
-		add(l, g->bias, g->n * F, 0);
+		add_whole(l, g->bias, g->n * F);
 	add(l, g->c + (uint64_t)rb * g->n * F, (uint64_t)(re - rb) * g->n * F, 1);
 }
 

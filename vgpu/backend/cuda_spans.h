@@ -20,6 +20,9 @@
 struct cuda_xfer {
 	uint64_t off, bytes;
 	int out;                 /* 1: written by the command (download) */
+	int whole;               /* 1: the same for every row band of a GEMM
+	                            (B, scales, bias): a band that continues the
+	                            previous one needs no new copy of it */
 };
 
 /* Fills s[] for rows [rb, re) of a GEMM/GEMM_I8 (other opcodes ignore

@@ -11,6 +11,7 @@
 #include <cuda_runtime_api.h>
 #include <pthread.h>
 #include <stdint.h>
+#include "vgpu_abi.h"
 
 struct cuda_tenant {
 	uint8_t *arena;          /* the window's arena: the lookup key */
@@ -25,6 +26,12 @@ struct cuda_tenant {
 	cudaStream_t stream;
 	cublasHandle_t blas;
 	cudaEvent_t t0, t1;      /* around each command: device time */
+	/* Coherent mode: the GEMM band that ran last, so that the next band of
+	 * the same command does not copy B again (zeroed with the handles
+	 * when the device is reset). */
+	struct vgpu_cmd last_cmd;
+	uint32_t last_re;
+	int last_ok;
 	uint64_t busy_ns;
 	int resident;            /* 0: coherent mode, each command's spans are
 	                            copied in and out; 1: the tenant moves data
