@@ -33,9 +33,10 @@ qemu__start_daemons() {
 	mkdir -p /var/log/libvirt /var/run/libvirt
 	# A daemon that is already running refuses to start (its pid file is
 	# locked); only a daemon that did start is ours to stop later.
+	# 9>&-: a daemon must not inherit (and so hold forever) the lock.
 	local d
 	for d in virtlogd libvirtd; do
-		"$d" -d 2>/dev/null && echo "$d" >> "$QEMU_USERS_DIR/started-by-tests"
+		"$d" -d 9>&- 2>/dev/null && echo "$d" >> "$QEMU_USERS_DIR/started-by-tests"
 	done
 	return 0
 }
