@@ -19,8 +19,8 @@ if [ -n "${AIVISOR_KERNEL:-}" ]; then
 		echo "images: AIVISOR_KERNEL=$AIVISOR_KERNEL: no such file" >&2
 		exit 1
 	fi
-	cp "$AIVISOR_KERNEL" "$out.tmp"
-	mv "$out.tmp" "$out"
+	cp "$AIVISOR_KERNEL" "$out.tmp.$$"
+	mv "$out.tmp.$$" "$out"
 	exit 0
 fi
 
@@ -53,15 +53,15 @@ if [ -z "$deb" ]; then
 fi
 
 version=${pkg#linux-image-}
-if ! dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./boot/vmlinuz-$version" > "$out.tmp"; then
-	rm -f "$out.tmp"
+if ! dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./boot/vmlinuz-$version" > "$out.tmp.$$"; then
+	rm -f "$out.tmp.$$"
 	echo "images: $deb holds no ./boot/vmlinuz-$version" >&2
 	exit 1
 fi
-if [ ! -s "$out.tmp" ]; then
-	rm -f "$out.tmp"
+if [ ! -s "$out.tmp.$$" ]; then
+	rm -f "$out.tmp.$$"
 	echo "images: extracted kernel from $deb is empty" >&2
 	exit 1
 fi
-mv "$out.tmp" "$out"
+mv "$out.tmp.$$" "$out"
 echo "$pkg $(basename "$deb")" > "$(dirname "$out")/kernel-package"

@@ -46,5 +46,5 @@ find "$stage" -exec touch -h -d "@$epoch" {} +
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc --reproducible -R 0:0 --quiet) | gzip -n -9 > "$out.tmp"
-mv "$out.tmp" "$out"
+	cpio -o -H newc --reproducible -R 0:0 --quiet) | gzip -n -9 > "$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
