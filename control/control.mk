@@ -4,8 +4,8 @@ CONTROL_COMMON_SRCS := control/common/tenant.c control/common/tenant_json.c cont
 AIVISORD_SRCS := control/daemon/main.c control/daemon/api.c control/daemon/registry.c \
 	control/daemon/lifecycle.c control/daemon/vm_process.c control/daemon/state_store.c \
 	control/daemon/vgpud.c control/daemon/metrics.c control/daemon/report.c control/daemon/log.c \
-	control/daemon/tenant_cgroup.c vgpu/host/attach.c vgpu/host/window.c \
-	scheduler/cgroup_cpu.c scheduler/cgroup_cpu_detect.c scheduler/cgroup_cpu_limits.c
+	control/daemon/tenant_cgroup.c control/daemon/tenant_admission.c vgpu/host/attach.c vgpu/host/window.c \
+	scheduler/cgroup_cpu.c scheduler/cgroup_cpu_detect.c scheduler/cgroup_cpu_limits.c scheduler/admission.c
 AIVISOR_CLI_SRCS := control/cli/aivisor.c control/cli/client.c control/cli/cmd_lifecycle.c \
 	control/cli/cmd_show.c control/cli/cmd_top.c
 CONTROL_LIBS := -ljansson -lyaml -lpthread

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  aivisor %s\n", verbs[i].help);
 	fprintf(f, "exit codes: 0 ok, 1 failed, 2 usage, 3 daemon unreachable, 4 no such tenant,\n"
-		   "            5 invalid definition, 6 conflicts with the tenant's state\n");
+		   "            5 invalid definition, 6 conflicts with the tenant's state, 7 host capacity\n");
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,7 @@ enum cli_exit {
 	CLI_NOT_FOUND = 4,    /* no such tenant */
 	CLI_INVALID = 5,      /* invalid definition or config file */
 	CLI_CONFLICT = 6,     /* exists / busy / not running: the tenant's state forbids it */
+	CLI_NO_CAPACITY = 7,  /* the host cannot fit the tenant (admission refused) */
 };
 
 /* Socket path: $AIVISOR_SOCKET, else /run/aivisor/aivisord.sock. */

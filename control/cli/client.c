@@ -29,6 +29,7 @@ int cli_exit_for(const char *code)
 	} map[] = {
 		{ "not_found", CLI_NOT_FOUND }, { "invalid", CLI_INVALID },       { "bad_request", CLI_USAGE },
 		{ "exists", CLI_CONFLICT },     { "busy", CLI_CONFLICT },         { "not_running", CLI_CONFLICT },
+		{ "no_capacity", CLI_NO_CAPACITY },
 	};
 	for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(code, map[i].code))

@@ -65,6 +65,7 @@ static json_t *errno_reply(int rc, const char *msg)
 	case ESRCH: code = "not_running"; break;
 	case ENOSPC: case EDQUOT: code = "no_space"; break;
 	case ETIMEDOUT: code = "timeout"; break;
+	case EAGAIN: code = "no_capacity"; break;
 	default: code = "failed"; break;
 	}
 	return error_reply(code, "%s", msg[0] ? msg : strerror(-rc));

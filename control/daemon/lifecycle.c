@@ -67,9 +67,14 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 		.tenant_uuid = t->def.uuid,
 	};
 	struct vm_proc p;
-	int rc = vm_process_spawn(&t->def, &o, &p, err, errlen);
+	int rc = tenant_admit(r, t, false, err, errlen);
 	if (rc)
 		return rc;
+	rc = vm_process_spawn(&t->def, &o, &p, err, errlen);
+	if (rc) {
+		tenant_admission_release(r, t);
+		return rc;
+	}
 	struct tenant saved = *t;
 	t->proc = p;
 	t->our_child = true;
@@ -86,6 +91,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 		waitpid(p.pid, NULL, 0);
 		close(p.pidfd);
 		*t = saved;
+		tenant_admission_release(r, t);
 		if (err && errlen && !err[0])
 			set_err(err, errlen, rc, "cannot watch VMM: %s", strerror(-rc));
 		return rc;
@@ -212,6 +218,7 @@ static void record_end(struct registry *r, struct tenant *t, enum tenant_exit_ki
 	}
 	t->proc.pidfd = -1;
 	tenant_cgroup_release(t);
+	tenant_admission_release(r, t);
 	bool failed = kind == TENANT_EXIT_SIGNAL || (kind == TENANT_EXIT_CODE && code != 0);
 	const char *how = kind == TENANT_EXIT_SIGNAL ? "killed by signal" : kind == TENANT_EXIT_CODE ? "exited with"
 									: "ended (status unknown)";
@@ -400,6 +407,7 @@ void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_
 			return;
 		}
 		tenant_cgroup_attach(r, t);
+		tenant_admit(r, t, true, NULL, 0);
 		log_info("tenant '%s': re-attached to running VM pid %d", t->def.name, (int)pid);
 		return;
 	}
@@ -459,6 +467,7 @@ void lifecycle__adopt_orphans(struct registry *r)
 		if (registry__persist(r, t, err, sizeof(err)))
 			log_error("tenant '%s': %s", t->def.name, err);
 		tenant_cgroup_attach(r, t);
+		tenant_admit(r, t, true, NULL, 0);
 		log_info("tenant '%s': adopted VM pid %ld started just before the previous daemon ended", t->def.name,
 			 pid);
 	}

@@ -29,12 +29,14 @@
 #define DEFAULT_SOCKET    "/run/aivisor/aivisord.sock"
 #define DEFAULT_STATE_DIR "/var/lib/aivisor"
 #define DEFAULT_LOG_CAP   (4u << 20)
+#define DEFAULT_RESERVE_MIB 512   /* host memory admission keeps for the host */
 
 struct options {
 	const char *socket, *state_dir, *vmm, *vgpud, *vgpu_socket, *metrics_socket, *log_file;
 	const char *libvirt_socket, *libvirt_ro_socket;
 	int metrics_port;
 	unsigned vgpu_threads;
+	unsigned long long reserve_mib;
 	bool no_vgpud, no_libvirt;
 	enum log_level level;
 	unsigned long long log_cap;
@@ -47,6 +49,7 @@ static void usage(FILE *f)
 		"                [--vgpu-socket PATH] [--vgpu-threads N] [--metrics-port N | --metrics-socket PATH]\n"
 		"                [--libvirt-socket PATH] [--libvirt-ro-socket PATH] [--no-libvirt]\n"
 		"                [--log-level error|warn|info|debug] [--log-file PATH] [--console-log-cap BYTES]\n"
+		"                [--reserve-mib MIB]\n"
 		"environment: AIVISOR_SOCKET, AIVISOR_STATE_DIR (flags win)\n"
 		"defaults: --socket " DEFAULT_SOCKET ", --state-dir " DEFAULT_STATE_DIR
 		", --vmm and --vgpud next to aivisord\n");
@@ -71,6 +74,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->state_dir = getenv("AIVISOR_STATE_DIR") ? getenv("AIVISOR_STATE_DIR") : DEFAULT_STATE_DIR;
 	o->level = LOG_INFO;
 	o->log_cap = DEFAULT_LOG_CAP;
+	o->reserve_mib = DEFAULT_RESERVE_MIB;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -121,6 +125,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->vgpu_threads = (unsigned)n;
+		} else if (!strcmp(a, "--reserve-mib")) {
+			if (parse_number(a, v, 1ULL << 30, &n))
+				return -1;
+			o->reserve_mib = n;
 		} else if (!strcmp(a, "--console-log-cap")) {
 			if (parse_number(a, v, 1ULL << 40, &n) || n < 4096) {
 				fprintf(stderr, "aivisord: --console-log-cap must be at least 4096 bytes\n");
@@ -180,7 +188,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aivisord: cannot open log %s: %s\n", o.log_file, strerror(errno));
 		return 1;
 	}
-	struct registry_config cfg = { .log_cap_bytes = o.log_cap };
+	struct registry_config cfg = { .log_cap_bytes = o.log_cap, .reserve_mib = o.reserve_mib };
 	if (mkdir_parents(o.state_dir, 0700) || !realpath(o.state_dir, cfg.state_dir)) {
 		log_error("state directory %s: %s", o.state_dir, strerror(errno));
 		return 1;

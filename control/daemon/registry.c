@@ -151,6 +151,7 @@ int registry_define(struct registry *r, const struct tenant_def *def, struct ten
 	}
 	t->def = d;
 	t->proc.pidfd = -1;
+	t->id = r->next_id++;
 	rc = save(r, &d, t, err, errlen);
 	if (rc) {
 		free(t);
@@ -301,6 +302,8 @@ int registry_set_live(struct registry *r, const char *name, const struct tenant_
 		rc = -EINVAL;
 		goto out;
 	}
+	if (p->has_cpu_cap_percent && (rc = tenant_admission_update(r, t, &d, err, errlen)))
+		goto out;
 	rc = save(r, &d, t, err, errlen);
 	if (!rc) {
 		t->def = d;
@@ -360,6 +363,7 @@ static int load_one(const char *file_name, json_t *rec, void *ctx)
 	}
 	t->def = d;
 	t->proc.pidfd = -1;
+	t->id = r->next_id++;
 	json_int_t pid = 0, ticks = 0, started = 0, restarts = 0, crashes = 0, ended = 0;
 	int code = 0, sig = 0;
 	const char *last = NULL, *boot = "";
@@ -431,6 +435,8 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
 	if (state_store_init(cfg->state_dir, err, errlen))
 		goto fail;
 	tenant_cgroup_init(r);
+	if (tenant_admission_init(r, err, errlen))
+		goto fail;
 	/* The monitor must exist before recovery registers pidfds with it. */
 	if (lifecycle__monitor_start(r, err, errlen))
 		goto fail;
@@ -447,6 +453,8 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
 	log_info("registry: %zu tenants loaded from %s", r->n, cfg->state_dir);
 	return r;
 fail:
+	if (r->adm)
+		admission_destroy(r->adm);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->changed);
 	free(r);
@@ -462,6 +470,7 @@ void registry_close(struct registry *r)
 		free(r->t[i]);
 	}
 	free(r->t);
+	admission_destroy(r->adm);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->changed);
 	free(r);

@@ -17,6 +17,7 @@ struct registry_config {
 	char vmm_path[PATH_MAX];
 	char vgpu_socket[PATH_MAX];   /* "" = tenants get no vGPU wiring */
 	uint64_t log_cap_bytes;       /* console log size cap, rotated to .1 */
+	uint64_t reserve_mib;         /* host memory kept out of admission */
 };
 
 /* Loads every record in the state dir, re-attaches to VMs still running,

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "admission.h"
 #include "cgroup_cpu.h"
 #include "registry_daemon.h"
 #include "vm_process.h"
@@ -27,6 +28,8 @@ struct tenant {
 	int exit_code, exit_signal;
 	int64_t restart_due_ms;     /* monotonic ms; 0 = no restart pending */
 	struct cgroup_cpu *cg;      /* its CPU cgroup while running, NULL if none */
+	uint32_t id;                /* admission id, unique in this daemon */
+	bool admitted;              /* holds host resources in r->adm */
 };
 
 struct registry {
@@ -38,6 +41,8 @@ struct registry {
 	char boot_id[40];
 	struct cgroup_cpu_host cg_host;
 	bool cg_ok;                 /* CPU cgroups usable: weights, caps, pinning apply */
+	struct admission *adm;      /* host memory / vGPU memory / CPUs held by running tenants */
+	uint32_t next_id;
 	int epfd, wakefd;
 	pthread_t monitor;
 	bool monitor_running;
@@ -54,6 +59,13 @@ void tenant_cgroup_init(struct registry *r);
 void tenant_cgroup_attach(struct registry *r, struct tenant *t);
 void tenant_cgroup_release(struct tenant *t);
 int tenant_cgroup_update(struct tenant *t, char *err, size_t errlen);
+
+/* tenant_admission.c: running tenants must fit the host */
+int tenant_admission_init(struct registry *r, char *err, size_t errlen);
+int tenant_admit(struct registry *r, struct tenant *t, bool force, char *err, size_t errlen);
+void tenant_admission_release(struct registry *r, struct tenant *t);
+int tenant_admission_update(struct registry *r, struct tenant *t, const struct tenant_def *d, char *err,
+			    size_t errlen);
 
 /* lifecycle.c */
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);

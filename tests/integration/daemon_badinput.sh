@@ -117,6 +117,13 @@ expect_run "unknown tenant" 4 "no tenant named" "$A" start nosuch
 expect_run "bad CLI usage" 2 "usage" "$A" shutdown c1 --timeout forever
 expect_run "unknown verb" 2 "unknown verb" "$A" frob
 "$A" destroy c1 > /dev/null
+printf 'name: huge\nmemory_mib: 1048576\nprogram: %s\n' "$GUEST/ticker" > "$TMP/huge.yaml"
+"$A" define "$TMP/huge.yaml" > /dev/null
+expect_run "a tenant larger than the host is refused (admission)" 7 "does not fit: memory" "$A" start huge
+check "refused tenant stays shut off" state_is huge shutoff
+"$A" start c1 > /dev/null
+expect_run "a live cap beyond the host's CPUs is refused" 5 "cpu.cap_percent" "$A" set c1 --cpu-cap 100000
+"$A" destroy c1 > /dev/null
 
 # Full disk while saving state: the state directory is a 192 KiB tmpfs.
 stop_daemon TERM
