@@ -6,7 +6,8 @@
 #   VGPU_CUDA_SRCS      C sources: the CUDA backend, or (no toolkit) only
 #                       the backend choice with a probe that reports
 #                       "built without the CUDA toolkit"; any flavour
-#   VGPU_CUDA_KERNELS_OBJ  the nvcc-built kernels (empty without toolkit),
+#   VGPU_CUDA_KERNELS_OBJ  the nvcc-built kernels, vgpu/backend/cuda_kernels_*.cu
+#                       (empty without the toolkit),
 #                       to link with VGPU_CUDA_SRCS objects of any flavour
 #   VGPU_CUDA_OBJS      host objects: $(VGPU_CUDA_SRCS) + kernels
 #   VGPU_CUDA_SAN_OBJS  the same for sanitized unit tests
@@ -32,7 +33,7 @@ VGPU_CUDA_COMMON_SRCS := vgpu/backend/cuda_select.c vgpu/backend/cuda_plan.c \
 ifeq ($(HAVE_CUDA),1)
 VGPU_CUDA_SRCS := $(VGPU_CUDA_COMMON_SRCS) vgpu/backend/cuda_probe.c vgpu/backend/cuda_errmap.c \
 	vgpu/backend/cuda_tenant.c vgpu/backend/cuda_transfer.c vgpu/backend/cuda_backend.c
-VGPU_CUDA_KERNELS_OBJ := $(BUILD)/obj-cuda/vgpu/backend/cuda_kernels.o
+VGPU_CUDA_KERNELS_OBJ := $(patsubst %.cu,$(BUILD)/obj-cuda/%.o,$(wildcard vgpu/backend/cuda_kernels_*.cu))
 VGPU_CUDA_OBJS     := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_CUDA_KERNELS_OBJ)
 VGPU_CUDA_SAN_OBJS := $(VGPU_CUDA_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CUDA_KERNELS_OBJ)
 VGPU_CUDA_LIBS     := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
@@ -43,7 +44,7 @@ $(BUILD)/obj/vgpu/backend/cuda_%.o $(BUILD)/obj-san/vgpu/backend/cuda_%.o \
 $(BUILD)/obj-san/tests/unit/test_vgpu_cuda_%.o: \
 	CFLAGS += -isystem $(CUDA_HOME)/include
 
-$(VGPU_CUDA_KERNELS_OBJ): vgpu/backend/cuda_kernels.cu vgpu/backend/cuda_kernels.h
+$(BUILD)/obj-cuda/%.o: %.cu vgpu/backend/cuda_kernels.h vgpu/backend/cuda_kernels_common.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 # Whoever links the backend's objects finds the kernels built (a link

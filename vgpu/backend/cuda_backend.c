@@ -1,6 +1,6 @@
 /*
  * cuda_backend.c - runs validated vGPU commands on the GPU: GEMM through
- * cuBLAS, everything else through cuda_kernels.cu, each on the tenant's
+ * cuBLAS, everything else through cuda_kernels_*.cu, each on the tenant's
  * own stream, timed with CUDA events (see cuda_backend.h).
  *
  * The server validated every offset and length against the arena size,
