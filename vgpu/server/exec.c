@@ -13,6 +13,9 @@
 #include "server_internal.h"
 #include "validate.h"
 
+/* GEMM pieces shorter than this do not update the rate estimate. */
+#define RATE_MIN_NS 100000ull
+
 uint64_t vgpu_now_ns(void)
 {
 	struct timespec ts;
@@ -219,10 +222,13 @@ static bool load_graph_cmd(struct vgpu_server *s, struct tenant *t, uint64_t now
 	return true;
 }
 
-/* Rows per chunk so a chunk takes about target_ns at the measured rate. */
-static uint32_t chunk_rows(const struct vgpu_server *s, uint64_t flops_per_row, uint64_t target_ns)
+/* Rows per chunk so a chunk takes about target_ns at the rate measured
+ * for this opcode (fp32 BLAS and int8 C loops differ tenfold). */
+static uint32_t chunk_rows(const struct vgpu_server *s, unsigned rate, uint64_t flops_per_row,
+			   uint64_t target_ns)
 {
-	double rows = (double)target_ns * s->flops_per_ns / (double)(flops_per_row ? flops_per_row : 1);
+	double rows = (double)target_ns * s->flops_per_ns[rate] /
+		      (double)(flops_per_row ? flops_per_row : 1);
 	if (rows < 1)
 		return 1;
 	return rows > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)rows;
@@ -242,6 +248,7 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 
 	uint64_t fpr = 0;
 	uint32_t rows = vgpu_cmd_rows(&ex->cur, &fpr);
+	unsigned rate = ex->cur.opcode == VGPU_OP_GEMM_I8;
 	uint32_t rb = 0, re = rows;
 	if (rows) {
 		/* Alone on the device a GEMM runs in big pieces (splitting costs
@@ -253,7 +260,7 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 		if (busy <= 1)
 			target *= 8;
 		rb = ex->row;
-		uint32_t n = chunk_rows(s, fpr, target);
+		uint32_t n = chunk_rows(s, rate, fpr, target);
 		re = rows - rb > n ? rb + n : rows;
 	}
 	uint64_t t0 = vgpu_now_ns();
@@ -262,10 +269,11 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 	t->busy_ns += ran;
 	__atomic_store_n(&t->ctrl->busy_ns, t->busy_ns, __ATOMIC_RELAXED);
 	sched_charge(s->sched, t->id, ran, t1);
-	if (rows && ran > 0) {
-		/* Keep the rate estimate current (exponential average). */
-		double rate = (double)fpr * (re - rb) / (double)ran;
-		s->flops_per_ns = 0.8 * s->flops_per_ns + 0.2 * rate;
+	if (rows && ran > RATE_MIN_NS) {
+		/* Keep the rate estimate current (exponential average); tiny
+		 * GEMMs measure overhead, not the rate, and are left out. */
+		double r = (double)fpr * (re - rb) / (double)ran;
+		s->flops_per_ns[rate] = 0.8 * s->flops_per_ns[rate] + 0.2 * r;
 	}
 	if (rc) {
 		finish(s, t, rc, t1);

@@ -19,8 +19,10 @@
 /* Polling after work: long enough to catch the next command of a tenant
  * that runs a tight submit/wait loop, short enough not to burn a core. */
 #define DEFAULT_POLL_NS 200000ull
-/* First guess of the GEMM rate (flops per ns) until measured. */
+/* First guesses of the GEMM and int8 GEMM rates (flops per ns) until
+ * measured. */
 #define INITIAL_FLOPS_PER_NS 50.0
+#define INITIAL_I8_FLOPS_PER_NS 5.0
 
 int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **out,
 		      char *err, size_t errlen)
@@ -42,7 +44,8 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 	strcpy(s->socket_path, path);
 	s->backend = be;
 	s->poll_ns = DEFAULT_POLL_NS;
-	s->flops_per_ns = INITIAL_FLOPS_PER_NS;
+	s->flops_per_ns[0] = INITIAL_FLOPS_PER_NS;
+	s->flops_per_ns[1] = INITIAL_I8_FLOPS_PER_NS;
 	int rc = be->init(c ? c->threads : 0, err, errlen);
 	if (rc) {
 		free(s);

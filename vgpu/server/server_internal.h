@@ -64,7 +64,8 @@ struct vgpu_server {
 	pthread_t thread;
 	bool thread_started;
 	uint64_t slice_ns, poll_ns;
-	double flops_per_ns;     /* measured GEMM rate, sizes chunks */
+	double flops_per_ns[2];  /* measured rate, GEMM [0] and GEMM_I8 [1]:
+	                            sizes row chunks */
 	bool polling;            /* server_polling advertised to tenants */
 	uint32_t next_id;
 	struct tenant *tenants[VGPU_MAX_TENANTS];
