@@ -230,7 +230,9 @@ int qemu_domain_xml(const struct qemu_domain_spec *s, char **xml, char *err, siz
 		put_escaped(f, s->vgpu_socket);
 		fputs("'/>\n      <msi vectors='1' ioeventfd='on'/>\n    </shmem>\n", f);
 	}
-	fputs("    <memballoon model='none'/>\n  </devices>\n</domain>\n", f);
+	/* Nothing the job does not need: no USB controller, no balloon. */
+	fputs("    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n"
+	      "  </devices>\n</domain>\n", f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return qemu_err(err, errlen, -ENOMEM, "out of memory");

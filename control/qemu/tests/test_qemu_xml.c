@@ -74,6 +74,7 @@ static void test_full_spec(void **state)
 	has(xml, "<msi vectors='1' ioeventfd='on'/>");
 	has(xml, "<serial type='file'>");
 	has(xml, "<on_poweroff>destroy</on_poweroff>");
+	has(xml, "<controller type='usb' model='none'/>");
 	assert_null(strstr(xml, "host-passthrough"));
 	free(xml);
 
