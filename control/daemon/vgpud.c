@@ -34,8 +34,10 @@ struct vgpud {
 	char socket[TENANT_PATH_MAX];
 	char log[TENANT_PATH_MAX];
 	char threads[16];     /* --threads for the server; "" = its default */
+	char record[TENANT_PATH_MAX]; /* <socket>.pid: "PID START_TICKS" of the server we run */
 	bool present;     /* a server is (meant to be) on socket */
 	bool owned;       /* we run it */
+	bool child;       /* ... and it is our child (else adopted after a daemon restart) */
 	bool up;
 	unsigned restarts;
 	struct vm_proc proc;
@@ -76,6 +78,34 @@ static int spawn(struct vgpud *v, char *err, size_t errlen)
 	return -ETIMEDOUT;
 }
 
+/* Remembers the server we run, so the next daemon adopts it instead of
+ * treating it as someone else's. */
+static void write_record(struct vgpud *v)
+{
+	char tmp[TENANT_PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", v->record);
+	FILE *f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%d %llu\n", (int)v->proc.pid, (unsigned long long)v->proc.start_ticks) < 0 ||
+	    fclose(f) || rename(tmp, v->record)) {
+		log_warn("cannot record the vGPU server in %s: %s", v->record, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/* Adopts the server a previous daemon started, if the record names a live
+ * process. */
+static bool adopt(struct vgpud *v)
+{
+	int pid = 0;
+	unsigned long long ticks = 0;
+	FILE *f = fopen(v->record, "re");
+	if (!f)
+		return false;
+	int ok = fscanf(f, "%d %llu", &pid, &ticks) == 2;
+	fclose(f);
+	return ok && vm_process_reattach((pid_t)pid, ticks, &v->proc) == 0;
+}
+
 static void *watch_main(void *arg)
 {
 	struct vgpud *v = arg;
@@ -89,10 +119,12 @@ static void *watch_main(void *arg)
 			return NULL;
 		if (v->proc.pidfd >= 0 && p[1].revents) {
 			int status = 0;
-			waitpid(v->proc.pid, &status, 0);
-			log_error("vGPU server pid %d died (%s %d); restarting", (int)v->proc.pid,
-				  WIFSIGNALED(status) ? "signal" : "exit",
-				  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			if (v->child && waitpid(v->proc.pid, &status, 0) == v->proc.pid)
+				log_error("vGPU server pid %d died (%s %d); restarting", (int)v->proc.pid,
+					  WIFSIGNALED(status) ? "signal" : "exit",
+					  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			else
+				log_error("vGPU server pid %d died; restarting", (int)v->proc.pid);
 			close(v->proc.pidfd);
 			pthread_mutex_lock(&v->lock);
 			v->proc.pidfd = -1;
@@ -106,7 +138,9 @@ static void *watch_main(void *arg)
 			pthread_mutex_lock(&v->lock);
 			if (!rc) {
 				v->up = true;
+				v->child = true;
 				v->restarts++;
+				write_record(v);
 				backoff = 100;
 				log_info("vGPU server restarted: pid %d", (int)v->proc.pid);
 			} else {
@@ -131,31 +165,45 @@ struct vgpud *vgpud_start(const char *binary, const char *socket_path, const cha
 	v->stop_pipe[0] = v->stop_pipe[1] = -1;
 	snprintf(v->socket, sizeof(v->socket), "%s", socket_path);
 	snprintf(v->log, sizeof(v->log), "%s", log_path);
+	if (snprintf(v->record, sizeof(v->record), "%s.pid", socket_path) >= (int)sizeof(v->record)) {
+		snprintf(err, errlen, "vGPU socket path too long");
+		free(v);
+		return NULL;
+	}
 	if (threads)
 		snprintf(v->threads, sizeof(v->threads), "%u", threads);
+	bool usable = binary && !access(binary, X_OK);
+	if (usable)
+		snprintf(v->binary, sizeof(v->binary), "%s", binary);
+	int rc = 0;
 	if (vgpu_server_alive(socket_path)) {
-		v->present = v->up = true;
-		log_info("using the vGPU server already answering on %s", socket_path);
-		return v;
-	}
-	if (!binary || access(binary, X_OK)) {
+		if (!usable || !adopt(v)) {
+			v->present = v->up = true;
+			log_info("using the vGPU server already answering on %s", socket_path);
+			return v;
+		}
+		log_info("vGPU server pid %d (started by a previous daemon) adopted", (int)v->proc.pid);
+	} else if (!usable) {
 		log_warn("no vGPU server (%s not executable): tenants run without a vGPU",
 			 binary ? binary : "aivisor-vgpud");
 		return v;
+	} else {
+		rc = spawn(v, err, errlen);
+		if (rc)
+			goto fail;
+		v->child = true;
+		write_record(v);
 	}
-	snprintf(v->binary, sizeof(v->binary), "%s", binary);
-	int rc = spawn(v, err, errlen);
-	if (rc)
-		goto fail;
 	if (pipe2(v->stop_pipe, O_CLOEXEC) || (rc = pthread_create(&v->thread, NULL, watch_main, v))) {
 		snprintf(err, errlen, "cannot watch the vGPU server: %s", strerror(rc ? rc : errno));
 		vm_process_signal(&v->proc, SIGKILL);
-		waitpid(v->proc.pid, NULL, 0);
+		if (v->child)
+			waitpid(v->proc.pid, NULL, 0);
 		goto fail;
 	}
 	v->thread_running = true;
 	v->present = v->owned = v->up = true;
-	log_info("vGPU server started: pid %d, socket %s", (int)v->proc.pid, socket_path);
+	log_info("vGPU server watched: pid %d, socket %s", (int)v->proc.pid, socket_path);
 	return v;
 fail:
 	if (v->proc.pidfd >= 0)
@@ -180,7 +228,12 @@ void vgpud_stop(struct vgpud *v, bool terminate)
 	if (v->owned && v->proc.pidfd >= 0) {
 		if (terminate) {
 			vm_process_signal(&v->proc, SIGTERM);
-			waitpid(v->proc.pid, NULL, 0);
+			if (v->child)
+				waitpid(v->proc.pid, NULL, 0);
+			else
+				poll(&(struct pollfd){ v->proc.pidfd, POLLIN, 0 }, 1, 2000);
+			if (unlink(v->record) && errno != ENOENT)
+				log_warn("cannot remove %s: %s", v->record, strerror(errno));
 		} else {
 			log_info("vGPU server pid %d left running for the running tenants", (int)v->proc.pid);
 		}

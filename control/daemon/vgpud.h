@@ -13,8 +13,10 @@
 struct vgpud;
 
 /* binary NULL or missing: no server is run, vgpud_socket() returns NULL.
- * An answering server already on socket_path is used as is (not owned).
- * threads: the server's backend threads, 0 = its default. */
+ * The server we run is recorded in <socket_path>.pid; a server already
+ * answering on socket_path is adopted (watched, restarted) when that record
+ * names it, else used as is (not owned). threads: the server's backend
+ * threads, 0 = its default. */
 struct vgpud *vgpud_start(const char *binary, const char *socket_path, const char *log_path, unsigned threads,
 			  char *err, size_t errlen);
 /* Stops watching. An owned server is terminated when terminate is set;

@@ -100,6 +100,21 @@ if [ -x "$BIN/aivisor-vgpud" ]; then
 	check "vGPU server death noticed and restarted" \
 		wait_until 5 bash -c "'$A' stats | grep -q 'vGPU server: running (1 restarts)'"
 	pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" > "$TMP/vgpud.pid"
+	# A daemon restart with a tenant running leaves the server up; the
+	# next daemon adopts it and still restarts it when it dies.
+	"$A" create "$(ticker_yaml vg no 0 0 200)" > /dev/null
+	stop_daemon TERM
+	vp=$(cat "$TMP/vgpud.pid")
+	check "vGPU server outlives a daemon stop while tenants run" kill -0 "$vp"
+	"$BIN/aivisord" --vgpud "$BIN/aivisor-vgpud" --no-libvirt --log-level debug >> "$TMP/daemon.log" 2>&1 &
+	DPID=$!
+	wait_until 5 "$A" list > /dev/null 2>&1
+	check "next daemon adopts it" grep -q "vGPU server pid $vp (started by a previous daemon) adopted" "$TMP/daemon.log"
+	kill -9 "$vp"
+	check "adopted server's death noticed and restarted" \
+		wait_until 5 bash -c "'$A' stats | grep -q 'vGPU server: running (1 restarts)'"
+	pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" > "$TMP/vgpud.pid"
+	"$A" destroy vg > /dev/null
 	stop_daemon TERM
 else
 	skip "vGPU server restart" "build/bin/aivisor-vgpud not built"
