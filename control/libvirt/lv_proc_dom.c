@@ -375,6 +375,7 @@ int lv_proc_get_messages(struct lv_call *c)
 	return rc;
 }
 
+#define XML_SECURE 1u	/* security-sensitive parts: read-write connections only, as libvirt */
 #define XML_INACTIVE 2u
 
 int lv_proc_get_xml_desc(struct lv_call *c)
@@ -384,6 +385,8 @@ int lv_proc_get_xml_desc(struct lv_call *c)
 	int rc = lv_args_dom_flags(c, &d, &flags);
 	if (rc)
 		return rc;
+	if ((flags & XML_SECURE) && c->s->readonly)
+		return lv_fail(c, LV_ERR_OPERATION_DENIED, "operation forbidden: virDomainGetXMLDesc with secure flag");
 	bool live = active(&d) && !(flags & XML_INACTIVE);
 	struct tenant_def *def = malloc(sizeof(*def));
 	char err[ERRBUF] = "cannot read the definition";

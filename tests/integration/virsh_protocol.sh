@@ -99,6 +99,7 @@ expect_run "read-only: dominfo" 0 "Name: +t1" virsh -r -c "$UR" dominfo t1
 expect_run "read-only: start refused" 1 "read only" virsh -r -c "$UR" start t1
 expect_run "read-only: define refused" 1 "read only" virsh -r -c "$UR" define "$TMP/t1.xml"
 expect_run "read-only: schedinfo --set refused" 1 "read only" virsh -r -c "$UR" schedinfo t1 --set cpu_shares=500 --config
+expect_run "read-only: dumpxml --security-info refused" 1 "forbidden" virsh -r -c "$UR" dumpxml --security-info t1
 expect_run "-r on the rw socket is read-only too" 1 "read only" virsh -r -c "$U" undefine t1
 
 # hostile clients do not disturb the server
