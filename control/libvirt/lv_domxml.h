@@ -45,6 +45,9 @@
 #define LV_XMLNS_AIVISOR "https://aivisor.dev/xmlns/1"
 #define LV_CFS_PERIOD_US 100000	/* cputune period written, and assumed when a quota comes alone */
 
+/* Initialises libxml2 once, from the thread that starts the others (its
+ * lazy initialisation is not thread-safe). */
+void lv_domxml_init(void);
 /* Returns 0, or LV_ERR_XML_ERROR / LV_ERR_INVALID_ARG with a message;
  * *out is only written on success. */
 int lv_domxml_parse(const char *xml, size_t len, struct tenant_def *out, char *err, size_t errlen);

@@ -421,6 +421,11 @@ static int parse_domain(struct parse *p, const xmlNode *root)
 	return 0;
 }
 
+void lv_domxml_init(void)
+{
+	xmlInitParser();
+}
+
 int lv_domxml_parse(const char *xml, size_t len, struct tenant_def *out, char *err, size_t errlen)
 {
 	struct tenant_def *def = malloc(sizeof(*def));

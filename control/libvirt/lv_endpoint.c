@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lv_dispatch.h"
+#include "lv_domxml.h"
 #include "lv_rpc.h"
 
 #define DEFAULT_IDLE_MS 60000
@@ -259,6 +260,7 @@ int lv_endpoint_start(const struct lv_endpoint_opts *o, const struct lv_backend 
 {
 	const char *rw = o && o->rw_sock ? o->rw_sock : LV_DEFAULT_SOCK;
 	const char *ro = o && o->ro_sock ? o->ro_sock : LV_DEFAULT_SOCK_RO;
+	lv_domxml_init();
 	struct lv_endpoint *ep = calloc(1, sizeof(*ep));
 	if (!ep) {
 		snprintf(err, errlen, "out of memory");
