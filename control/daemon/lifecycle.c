@@ -473,3 +473,19 @@ void lifecycle__adopt_orphans(struct registry *r)
 	}
 	closedir(d);
 }
+
+void registry_vgpu_lost(void *arg)
+{
+	struct registry *r = arg;
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n; i++) {
+		struct tenant *t = r->t[i];
+		if (t->state != TENANT_STATE_RUNNING || !t->def.vgpu_memory_mib || t->proc.pidfd < 0)
+			continue;
+		log_error("tenant '%s': the vGPU server died under it; killing its VM (restart per policy)",
+			  t->def.name);
+		if (vm_process_signal(&t->proc, SIGKILL))
+			log_warn("tenant '%s': kill: %s", t->def.name, strerror(errno));
+	}
+	pthread_mutex_unlock(&r->lock);
+}

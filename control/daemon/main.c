@@ -261,11 +261,13 @@ int main(int argc, char **argv)
 		vgpud_stop(v, true);
 		return 1;
 	}
+	vgpud_on_death(v, registry_vgpu_lost, r);
 	struct metrics_server *m = NULL;
 	if (o.metrics_port || o.metrics_socket) {
 		m = metrics_start(o.metrics_port, o.metrics_socket, r, v, err, sizeof(err));
 		if (!m) {
 			log_error("%s", err);
+			vgpud_on_death(v, NULL, NULL);
 			registry_close(r);
 			vgpud_stop(v, true);
 			return 1;
@@ -285,6 +287,7 @@ int main(int argc, char **argv)
 			lv_registry_free(lvr);
 			if (m)
 				metrics_stop(m);
+			vgpud_on_death(v, NULL, NULL);
 			registry_close(r);
 			vgpud_stop(v, true);
 			return 1;
@@ -297,6 +300,7 @@ int main(int argc, char **argv)
 		lv_registry_free(lvr);
 		if (m)
 			metrics_stop(m);
+		vgpud_on_death(v, NULL, NULL);
 		registry_close(r);
 		vgpud_stop(v, true);
 		return 1;
@@ -329,6 +333,7 @@ int main(int argc, char **argv)
 	size_t nrunning = 0;
 	if (!registry_list(r, true, &running, &nrunning))
 		free(running);
+	vgpud_on_death(v, NULL, NULL);
 	registry_close(r);
 	vgpud_stop(v, nrunning == 0);
 	close(sfd);

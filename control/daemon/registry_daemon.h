@@ -28,6 +28,11 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
  * re-attaches to them). */
 void registry_close(struct registry *r);
 
+/* The vGPU server died: every running tenant with a vGPU lost it, and its
+ * guest would wait forever for completions. Kills their VMs, so each ends
+ * as a crash and is restarted per its policy onto the restarted server. */
+void registry_vgpu_lost(void *registry);
+
 /* Where the tenant's console output goes. -ENOENT for an unknown name. */
 int registry_log_path(struct registry *r, const char *name, char *out, size_t size);
 

@@ -42,6 +42,8 @@ struct vgpud {
 	unsigned restarts;
 	struct vm_proc proc;
 	int stop_pipe[2];
+	void (*on_death)(void *ctx);
+	void *on_death_ctx;
 	pthread_t thread;
 	bool thread_running;
 };
@@ -129,8 +131,13 @@ static void *watch_main(void *arg)
 			pthread_mutex_lock(&v->lock);
 			v->proc.pidfd = -1;
 			v->up = false;
+			/* Called under our lock, so vgpud_on_death(NULL) waits for a
+			 * call in progress before its context may be freed. */
+			if (v->on_death)
+				v->on_death(v->on_death_ctx);
 			pthread_mutex_unlock(&v->lock);
-			continue;
+			/* Respawned at once (below): the tenants just killed are
+			 * restarted 100 ms later and should find it back. */
 		}
 		if (v->proc.pidfd < 0) {
 			char err[300];
@@ -241,6 +248,14 @@ void vgpud_stop(struct vgpud *v, bool terminate)
 	}
 	pthread_mutex_destroy(&v->lock);
 	free(v);
+}
+
+void vgpud_on_death(struct vgpud *v, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&v->lock);
+	v->on_death = fn;
+	v->on_death_ctx = ctx;
+	pthread_mutex_unlock(&v->lock);
 }
 
 const char *vgpud_socket(const struct vgpud *v)

@@ -23,6 +23,11 @@ struct vgpud *vgpud_start(const char *binary, const char *socket_path, const cha
  * else it is left serving the VMs that outlive the daemon. */
 void vgpud_stop(struct vgpud *v, bool terminate);
 
+/* fn(ctx) is called (from the watcher thread) each time the server we run
+ * dies, before it is restarted: the tenants attached to it have lost
+ * their vGPU. */
+void vgpud_on_death(struct vgpud *v, void (*fn)(void *ctx), void *ctx);
+
 /* NULL when there is no vGPU server. */
 const char *vgpud_socket(const struct vgpud *v);
 /* "running", "restarting", "external" or "absent". */

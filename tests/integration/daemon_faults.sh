@@ -96,9 +96,27 @@ if [ -x "$BIN/aivisor-vgpud" ]; then
 	vp=$(pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" | head -1)
 	echo "$vp" > "$TMP/vgpud.pid"
 	expect_run "vGPU server running" 0 "vGPU server: running" "$A" stats
+	cat > "$TMP/vt.yaml" <<EOF
+name: vt
+memory_mib: 128
+vgpu: {memory_mib: 64}
+program: $GUEST/aivisor-agent
+args: [train, --data, /data/digits.csv, --model, 64-128-64-10, --lr, 0.1, --epochs, 100000, --scale, 1/16]
+shares: [{host: $ROOT/datasets, guest: /data}]
+restart: on-failure
+EOF
+	"$A" create "$TMP/vt.yaml" > /dev/null
+	wait_until 10 bash -c "'$A' logs vt | grep -q '^epoch 2/'"
+	vtpid=$(field vt pid)
 	kill -9 "$vp"
 	check "vGPU server death noticed and restarted" \
 		wait_until 5 bash -c "'$A' stats | grep -q 'vGPU server: running (1 restarts)'"
+	check "its vGPU tenant is not left hanging: killed, restarted per policy" \
+		wait_until 5 bash -c "[ \"\$('$A' list | awk '\$1==\"vt\" {print \$2, \$3 != \"$vtpid\", \$8}')\" = 'running 1 1' ]"
+	lines=$("$A" logs vt --bytes 262144 | grep -c '^epoch')
+	check "the restarted tenant trains on the new server" \
+		wait_until 10 bash -c "[ \$('$A' logs vt --bytes 262144 | grep -c '^epoch') -gt $((lines + 2)) ]"
+	"$A" destroy vt > /dev/null
 	pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" > "$TMP/vgpud.pid"
 	# A daemon restart with a tenant running leaves the server up; the
 	# next daemon adopts it and still restarts it when it dies.
