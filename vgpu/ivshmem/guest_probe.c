@@ -12,6 +12,9 @@
  *                                      reset and check that a real GEMM
  *                                      still computes the right result
  *
+ * Several commands may follow one another in one invocation
+ * (`hostile 1 sgemm 1024 400`); they run in order and stop at the first
+ * failure.
  * The device is $AIVISOR_VGPU (ivshmem:<sysfs-dir>) or found by PCI id.
  * Exit status 0 only when every check passed.
  */
@@ -177,6 +180,8 @@ static int cmd_sgemm(struct probe *p, uint32_t n, uint32_t iters)
 	submit(p);
 	if (wait_all(p))
 		return -1;
+	printf("sgemm n=%u: warm, timing %u\n", n, iters);
+	fflush(stdout);
 	uint64_t errors0 = p->ctrl->errors;
 	double t0 = now_s();
 	for (uint32_t i = 0; i < iters; i++)
@@ -266,29 +271,36 @@ static int cmd_hostile(struct probe *p, uint32_t rounds)
 	return cmd_sgemm(p, 64, 2);
 }
 
+static const char usage[] = "usage: ivshmem-probe CMD...  with CMD: info | sgemm N ITERS | hostile ROUNDS\n";
+
 int main(int argc, char **argv)
 {
 	struct probe p = { 0 };
 	if (argc < 2) {
-		fprintf(stderr, "usage: ivshmem-probe info | sgemm N ITERS | hostile ROUNDS\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	if (probe_open(&p))
 		return 1;
-	int rc;
-	if (!strcmp(argv[1], "info")) {
-		printf("window %llu bytes (BAR %llu), sq %u, arena %llu bytes, device %s\n",
-		       (unsigned long long)p.lay.window_size, (unsigned long long)p.dev.window_size,
-		       p.lay.sq_entries, (unsigned long long)p.lay.arena_size, p.dev.dir);
-		rc = 0;
-	} else if (!strcmp(argv[1], "sgemm") && argc == 4) {
-		rc = cmd_sgemm(&p, (uint32_t)strtoul(argv[2], NULL, 10),
-			       (uint32_t)strtoul(argv[3], NULL, 10));
-	} else if (!strcmp(argv[1], "hostile") && argc == 3) {
-		rc = cmd_hostile(&p, (uint32_t)strtoul(argv[2], NULL, 10));
-	} else {
-		fprintf(stderr, "ivshmem-probe: unknown command\n");
-		rc = -1;
+	int rc = 0;
+	for (int i = 1; i < argc && rc == 0;) {
+		if (!strcmp(argv[i], "info")) {
+			printf("window %llu bytes (BAR %llu), sq %u, arena %llu bytes, device %s\n",
+			       (unsigned long long)p.lay.window_size,
+			       (unsigned long long)p.dev.window_size, p.lay.sq_entries,
+			       (unsigned long long)p.lay.arena_size, p.dev.dir);
+			i += 1;
+		} else if (!strcmp(argv[i], "sgemm") && i + 2 < argc) {
+			rc = cmd_sgemm(&p, (uint32_t)strtoul(argv[i + 1], NULL, 10),
+				       (uint32_t)strtoul(argv[i + 2], NULL, 10));
+			i += 3;
+		} else if (!strcmp(argv[i], "hostile") && i + 1 < argc) {
+			rc = cmd_hostile(&p, (uint32_t)strtoul(argv[i + 1], NULL, 10));
+			i += 2;
+		} else {
+			fprintf(stderr, "ivshmem-probe: bad command at '%s'\n%s", argv[i], usage);
+			rc = -1;
+		}
 	}
 	ivshmem_client_close(&p.dev);
 	return rc ? 1 : 0;
