@@ -8,6 +8,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/bin
+GUEST=$ROOT/build/guest
 TMP=$(mktemp -d /tmp/aivisor-bench.XXXXXX)
 OUTDIR=$ROOT/build/bench
 mkdir -p "$OUTDIR"
@@ -41,15 +42,16 @@ fi
 # --- vGPU shares and latency ---------------------------------------------
 # One backend thread: the "device" is one core, the other is left to the
 # tenants' processes, as a GPU would leave the CPUs to them.
-if [ ! -x "$VGPUD" ] || [ ! -x "$VLOAD" ] || ! vgpud_start --threads 1; then
-	echo "vGPU scheduling: aivisor-vgpud or aivisor-vgpu-load missing or not starting; no vGPU figures"
+missing=$(scenario_missing)
+if [ -n "$missing" ] || ! vgpud_start --threads 1; then
+	echo "vGPU scheduling: no figures (not built: ${missing:-none}; or aivisor-vgpud did not start)"
 	exit 0
 fi
 
 run_shares "$SECS" "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400
-window_shares "$TMP/w124" > "$TMP/w124.w"
+window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
 echo
-echo "vGPU time shares, three saturating GEMM tenants, weights 1:2:4 (${SECS} s, 1 s windows, first dropped)"
+echo "vGPU time shares, three saturating GEMM microVMs, weights 1:2:4 (${SECS} s, 1 s windows, first dropped)"
 printf '  %-10s %8s %8s %8s %8s\n' tenant target mean min max
 for n in w1 w2 w4; do
 	w=${n#w}
@@ -67,7 +69,7 @@ busy=$(awk '{ s += $2; k++ } END { if (k) printf "%.1f", 100 * s / k }' "$TMP/w1
 [ -n "$busy" ] && echo "BENCH sched_vgpu_device_busy $busy %"
 
 # The plot: shares per window (percent) with the targets dashed.
-awk '{ printf "%s", $1; for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = 100 * kv[2] }
+awk 'NR == 1 { t0 = $1 - 1 } { printf "%.0f", $1 - t0; for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = 100 * kv[2] }
 	printf " %.2f %.2f %.2f\n", v["w1"], v["w2"], v["w4"] }' "$TMP/w124.w" > "$OUTDIR/shares.dat"
 if command -v gnuplot > /dev/null && [ -s "$OUTDIR/shares.dat" ] &&
    gnuplot -e "data='$OUTDIR/shares.dat'; out='$OUTDIR/shares.png'" "$ROOT/bench/plot_shares.gp"; then
@@ -77,7 +79,7 @@ fi
 read -r lp qp l50 q50 <<< "$(run_latency "$SECS" high)"
 read -r lp2 qp2 l502 q502 <<< "$(run_latency "$SECS" normal)"
 echo
-echo "Batch-1 inference (MLP 64-128-64-10, one request per 0.5 ms) next to two GEMM tenants"
+echo "Batch-1 inference (MLP 64-128-64-10, one request per 0.5 ms) in a microVM next to two GEMM microVMs"
 echo "(1024^3) that saturate the vGPU in alternate 1 s phases; quiet = the phases without them"
 printf '  %-36s %10s %10s %10s %10s\n' setting "quiet p50" "p50" "quiet p99" "p99"
 printf '  %-36s %10s %10s %10s %10s\n' "high priority (prioritized)" "$q50" "$l50" "$qp" "$lp"

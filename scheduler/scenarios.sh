@@ -1,9 +1,34 @@
-# Scheduling scenarios on the real vGPU server with host-process tenants,
-# shared by tests/integration/sched_vgpu.sh and bench/sched.sh (sourced).
-# Needs BIN (build/bin) and TMP (a scratch directory).
+# Scheduling scenarios on the real vGPU server, shared by
+# tests/integration/sched_vgpu.sh and bench/sched.sh (sourced).  Needs BIN
+# (build/bin), GUEST (build/guest) and TMP (a scratch directory).
+# Tenants are microVMs (aivisor-vmm running build/guest/aivisor-vgpu-load,
+# class and weight from --priority/--vgpu-weight); TENANTS=host runs the
+# same load as host processes instead.
 VLOAD=$BIN/aivisor-vgpu-load
 VGPUD=$BIN/aivisor-vgpud
+VMM=$BIN/aivisor-vmm
 VSOCK=$TMP/vgpu.sock
+
+# The programs the scenarios need, one per line, that are not built.
+scenario_missing() {
+	local f
+	for f in "$VGPUD" "$VLOAD" "$VMM" "$GUEST/aivisor-vgpu-load"; do
+		[ -x "$f" ] || echo "$f"
+	done
+}
+
+# tenant NAME PRIO WEIGHT MODE ARGS...: runs aivisor-vgpu-load MODE as one
+# tenant, in the foreground.
+tenant() {
+	local name=$1 prio=$2 weight=$3
+	shift 3
+	if [ "${TENANTS:-mvm}" = host ]; then
+		"$VLOAD" "$@" --socket "$VSOCK" --name "$name" --prio "$prio" --weight "$weight"
+	else
+		"$VMM" --name "$name" --memory 128 --vgpu-memory 64 --vgpu-socket "$VSOCK" \
+			--priority "$prio" --vgpu-weight "$weight" "$GUEST/aivisor-vgpu-load" "$@"
+	fi
+}
 
 # vgpud_start: runs the vGPU server on $VSOCK; returns 1 (with its log on
 # stderr) when it does not answer within 10 s.
@@ -27,36 +52,44 @@ vgpud_stop() {
 }
 
 # run_shares SECONDS OUT NAME:PRIO:WEIGHT... : saturating GEMM tenants for
-# SECONDS while the watcher writes 1 s windows to OUT.  Returns non-zero
-# when a tenant failed.
+# SECONDS, each reporting its device time per 1 s window of the system-wide
+# clock; their "share" lines go to OUT.  Returns non-zero when a tenant
+# failed.
 run_shares() {
 	local secs=$1 out=$2 spec name prio weight pids=() rc=0
 	shift 2
+	: > "$out"
 	for spec in "$@"; do
 		IFS=: read -r name prio weight <<< "$spec"
-		"$VLOAD" gemm --socket "$VSOCK" --name "$name" --prio "$prio" --weight "$weight" \
-			--n "${GEMM_N:-512}" --seconds "$secs" > "$TMP/$name.out" 2>&1 &
+		tenant "$name" "$prio" "$weight" gemm --name "$name" --n "${GEMM_N:-1024}" \
+			--report-ms 1000 --seconds "$secs" > "$TMP/$name.out" 2>&1 &
 		pids+=($!)
 	done
-	"$VLOAD" watch --socket "$VSOCK" --interval-ms 1000 --seconds "$((secs - 1))" > "$out" || rc=1
 	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	for spec in "$@"; do
+		grep '^share ' "$TMP/${spec%%:*}.out" >> "$out"
+	done
 	return $rc
 }
 
-# window_shares FILE: per window, each tenant's share of the busy device
-# time, and the device's busy fraction of the window:
-#   <t_s> <busy/wall> <name>=<share> ...
+# window_shares FILE: per window (ending on a whole second), the device's
+# busy fraction and each tenant's share of the device time used:
+#   <t_s> <busy fraction> <name>=<share> ...
+# Each tenant measured its own window (busy ns / wall ns, read together),
+# so a tenant that reports a little late does not skew the others.  The
+# first window of each tenant starts at its first report (warm-up is the
+# time before it); windows under 0.9 s (a partial last one) are left out.
 window_shares() {
-	awk '$1 == "share" {
+	awk '$1 == "share" && $5 >= 900000000 {
 		t = $2; if (!(t in seen)) { seen[t] = 1; order[++n] = t }
-		busy[t] += $4; wall[t] = $5; line[t] = line[t] " " $3 "=" $4
+		f = $4 / $5; tot[t] += f; line[t] = line[t] " " $3 "=" f
 	}
 	END {
 		for (i = 1; i <= n; i++) {
-			t = order[i]; printf "%s %.4f", t, busy[t] / wall[t]
+			t = order[i]; printf "%s %.4f", t, tot[t]
 			m = split(line[t], parts, " ")
 			for (j = 1; j <= m; j++) {
-				split(parts[j], kv, "="); printf " %s=%.4f", kv[1], kv[2] / busy[t]
+				split(parts[j], kv, "="); printf " %s=%.4f", kv[1], kv[2] / tot[t]
 			}
 			printf "\n"
 		}
@@ -71,12 +104,12 @@ window_shares() {
 run_latency() {
 	local secs=$1 iprio=$2 pids=() n out
 	for n in 1 2; do
-		"$VLOAD" gemm --socket "$VSOCK" --name "trainer$n" --prio normal --weight 100 \
-			--n "${GEMM_N_BIG:-1024}" --inflight 2 --duty-ms 1000 --seconds "$secs" > "$TMP/trainer$n.out" 2>&1 &
+		tenant "trainer$n" normal 100 gemm --n "${GEMM_N_BIG:-1024}" --batch 1 --inflight 2 \
+			--duty-ms 1000 --seconds "$secs" > "$TMP/trainer$n.out" 2>&1 &
 		pids+=($!)
 	done
-	out=$("$VLOAD" infer --socket "$VSOCK" --name infer --prio "$iprio" --weight 100 \
-		--interval-us 500 --duty-ms 1000 --guard-ms 250 --seconds "$secs")
+	out=$(tenant infer "$iprio" 100 infer --interval-us 500 --duty-ms 1000 --guard-ms 250 \
+		--seconds "$secs")
 	for n in "${pids[@]}"; do wait "$n"; done
 	printf '%s\n' "$out" | awk '$1 == "loaded_lat_us" { lp = $5; l50 = $3 } $1 == "quiet_lat_us" { qp = $5; q50 = $3 }
 		END { if (lp != "" && qp != "") print lp, qp, l50, q50 }'

@@ -26,11 +26,17 @@ $(BUILD)/bin/aivisor-cpuslice: $(BUILD)/obj/scheduler/cpuslice_main.o $(SCHED_LI
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 
-# aivisor-vgpu-load: host-process vGPU tenants (GEMM saturator, batch-1
-# inference with latency percentiles) and a share watcher, for the vGPU
-# scheduling tests and bench/sched.sh.
+# aivisor-vgpu-load: vGPU tenants that saturate with GEMMs (reporting their
+# device time per window) or serve batch-1 inference, as a host process and
+# as a static guest for microVMs.  For the vGPU scheduling tests and
+# bench/sched.sh.
 BINS += $(BUILD)/bin/aivisor-vgpu-load
+GUESTS += $(BUILD)/guest/aivisor-vgpu-load
 $(BUILD)/bin/aivisor-vgpu-load: $(BUILD)/obj/scheduler/vgpu_load_main.o \
-		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(SCHED_LIB)
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/scheduler/sched_params.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -ljansson
+	$(CC) $(CFLAGS) -o $@ $^
+$(BUILD)/guest/aivisor-vgpu-load: $(BUILD)/obj-musl/scheduler/vgpu_load_main.o \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o) $(BUILD)/obj-musl/scheduler/sched_params.o
+	@mkdir -p $(@D)
+	$(MUSLCC) $(GCFLAGS) -o $@ $^

@@ -1,10 +1,13 @@
 /*
- * aivisor-vgpu-load - load generators and a share watcher for measuring the
- * vGPU scheduler with host-process tenants (tests and benchmarks).
+ * aivisor-vgpu-load - vGPU load generators for measuring the scheduler
+ * (tests and benchmarks).
  *
  *   aivisor-vgpu-load gemm  --socket S --name N [--prio high|normal|low]
- *                           [--weight W] [--n 512] [--inflight 16] --seconds T
- *       saturates the vGPU: always K N x N GEMMs in flight.
+ *                           [--weight W] [--n 512] [--batch 4] [--inflight 4]
+ *                           --seconds T
+ *       saturates the vGPU: always inflight x batch N x N GEMMs queued.  With
+ *       --report-ms R it prints, per R ms window of the system-wide clock,
+ *       "share <window end s> <name> <device ns in window> <window ns>".
  *       Prints "gemm_cmds <count>".
  *   aivisor-vgpu-load infer --socket S --name N [--prio P] [--weight W]
  *                           [--interval-us 1000] --seconds T
@@ -18,12 +21,13 @@
  *       even and odd phases, leaving out those within --guard-ms G (default
  *       D/4) after a phase edge (queues filling or draining).  Comparing the
  *       two, interleaved, cancels slow drifts of a shared, noisy host.
- *   aivisor-vgpu-load watch --socket S [--interval-ms 1000] --seconds T
- *       polls the server's per-tenant stats and prints, per window and
- *       tenant, "share <t_s> <name> <busy_ns in window> <window wall ns>".
+ *
+ * The same program runs as a host process (--socket PATH) and, built
+ * static with musl (build/guest/aivisor-vgpu-load), inside a microVM, where
+ * it finds the vGPU the VMM announced in $AIVISOR_VGPU (no --socket; the
+ * VMM's --priority and --vgpu-weight set the class and weight).
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +41,7 @@
 struct opts {
 	const char *mode, *socket, *name;
 	int prio;
-	uint32_t weight, n, inflight, interval_us, interval_ms, duty_ms, guard_ms;
+	uint32_t weight, n, batch, inflight, interval_us, duty_ms, guard_ms, report_ms;
 	double seconds;
 };
 
@@ -59,9 +63,9 @@ static void sleep_ns(uint64_t ns)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: aivisor-vgpu-load gemm|infer|watch --socket PATH [--name N] "
-		"[--prio high|normal|low] [--weight W] [--n N] [--inflight K] [--interval-us U] "
-		"[--interval-ms M] [--duty-ms D] [--guard-ms G] --seconds T\n");
+		"usage: aivisor-vgpu-load gemm|infer [--socket PATH] [--name N] "
+		"[--prio high|normal|low] [--weight W] [--n N] [--batch B] [--inflight K] [--interval-us U] "
+		"[--report-ms R] [--duty-ms D] [--guard-ms G] --seconds T\n");
 	return 2;
 }
 
@@ -88,9 +92,9 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->prio = VGPU_PRIO_NORMAL;
 	o->weight = VGPU_WEIGHT_DEFAULT;
 	o->n = 512;
-	o->inflight = 16;
+	o->batch = 4;
+	o->inflight = 4;
 	o->interval_us = 1000;
-	o->interval_ms = 1000;
 	if (argc < 2)
 		return -EINVAL;
 	o->mode = argv[1];
@@ -116,14 +120,16 @@ static int parse(int argc, char **argv, struct opts *o)
 			rc = num(f, v, 1, 4096, &o->n);
 		} else if (strcmp(f, "--interval-us") == 0) {
 			rc = num(f, v, 0, 10000000, &o->interval_us);
+		} else if (strcmp(f, "--batch") == 0) {
+			rc = num(f, v, 1, 64, &o->batch);
 		} else if (strcmp(f, "--inflight") == 0) {
 			rc = num(f, v, 1, GEMM_INFLIGHT_MAX, &o->inflight);
+		} else if (strcmp(f, "--report-ms") == 0) {
+			rc = num(f, v, 10, 60000, &o->report_ms);
 		} else if (strcmp(f, "--duty-ms") == 0) {
 			rc = num(f, v, 10, 60000, &o->duty_ms);
 		} else if (strcmp(f, "--guard-ms") == 0) {
 			rc = num(f, v, 0, 60000, &o->guard_ms);
-		} else if (strcmp(f, "--interval-ms") == 0) {
-			rc = num(f, v, 10, 60000, &o->interval_ms);
 		} else if (strcmp(f, "--seconds") == 0) {
 			char *end;
 
@@ -138,7 +144,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (!o->guard_ms)
 		o->guard_ms = o->duty_ms / 4;
-	return o->socket && o->seconds > 0 ? 0 : -EINVAL;
+	return o->seconds > 0 ? 0 : -EINVAL;
 }
 
 /* Duty cycle: phase number of t and the time since the phase began. */
@@ -159,8 +165,10 @@ static int open_tenant(const struct opts *o, uint64_t bytes, struct vgpu **g)
 	oo.tenant.name = o->name;
 	oo.tenant.prio = o->prio;
 	oo.tenant.weight = o->weight;
-	snprintf(spec, sizeof spec, "unix:%s", o->socket);
-	rc = vgpu_open_ex(spec, &oo, g, err, sizeof err);
+	/* No --socket: the vGPU named by $AIVISOR_VGPU (a microVM's window). */
+	if (o->socket)
+		snprintf(spec, sizeof spec, "unix:%s", o->socket);
+	rc = vgpu_open_ex(o->socket ? spec : NULL, &oo, g, err, sizeof err);
 	if (rc < 0)
 		fprintf(stderr, "aivisor-vgpu-load: %s\n", err);
 	return rc;
@@ -172,15 +180,45 @@ static void fill_random(float *p, size_t n, unsigned *seed)
 		p[i] = (float)rand_r(seed) / (float)RAND_MAX - 0.5f;
 }
 
-/* --inflight commands in flight (default 16: tens of ms of work at
- * N = 512), so the tenant never runs dry while its process waits for a CPU
- * on a busy host: a tenant that idles between submissions would
+/* --inflight batches of --batch GEMMs in flight (default 4 x 4: hundreds
+ * of ms of work at N = 1024 on one core), so the tenant never runs dry
+ * while its process waits for a CPU on a busy host, and is woken once per
+ * batch, not per GEMM (each wake-up may cost the server its CPU here): a tenant that idles between submissions would
  * hand its share to the others (work conservation) and spoil the figures. */
+
+/*
+ * --report-ms: the tenant's device time per window, read from its own
+ * control page (the server updates busy_ns after every run), so no stats
+ * round trip blurs the window.  Windows end on multiples of R of the
+ * system-wide monotonic clock, so all tenants' windows line up.
+ */
+struct reporter {
+	uint64_t next, last_t, last_busy;
+	bool primed;
+};
+
+static void report_tick(const struct opts *o, struct vgpu *g, struct reporter *r)
+{
+	uint64_t now = now_ns(), period = o->report_ms * 1000000ull, busy;
+
+	if (!o->report_ms || now < r->next)
+		return;
+	busy = __atomic_load_n(&vgpu_ctrl(g)->busy_ns, __ATOMIC_RELAXED);
+	if (r->primed)
+		printf("share %.3f %s %llu %llu\n", (double)(now / period * period) / 1e9,
+		       o->name ? o->name : "tenant", (unsigned long long)(busy - r->last_busy),
+		       (unsigned long long)(now - r->last_t));
+	r->primed = true;
+	r->last_t = now;
+	r->last_busy = busy;
+	r->next = (now / period + 1) * period;
+}
 
 static int run_gemm(const struct opts *o)
 {
 	uint64_t bytes = (uint64_t)o->n * o->n * 4, a, b, c, end, cmds = 0;
 	uint32_t seqs[GEMM_INFLIGHT_MAX] = { 0 };
+	struct reporter rep = { 0 };
 	unsigned seed = 1, k = 0;
 	struct vgpu *g;
 	int rc;
@@ -211,15 +249,25 @@ static int run_gemm(const struct opts *o)
 			continue;
 		}
 
-		rc = vgpu_gemm(g, 0, o->n, o->n, o->n, 1.0f, a, o->n, b, o->n, 0.0f, c, o->n);
+		for (uint32_t i = 0; i < o->batch && rc == 0; i++, cmds++)
+			rc = vgpu_gemm(g, 0, o->n, o->n, o->n, 1.0f, a, o->n, b, o->n, 0.0f, c, o->n);
 		if (rc == 0)
 			rc = vgpu_submit(g);
-		if (rc == 0 && oldest)
-			rc = vgpu_wait(g, oldest, -1);
+		/* Waiting, wake up on each window's end to report on time. */
+		while (rc == 0 && oldest) {
+			uint64_t now = now_ns();
+			int64_t left = o->report_ms && rep.next > now ? (int64_t)(rep.next - now) : -1;
+
+			rc = vgpu_wait(g, oldest, o->report_ms && rep.primed ? left : -1);
+			if (rc != -ETIMEDOUT)
+				break;
+			rc = 0;
+			report_tick(o, g, &rep);
+		}
 		if (rc < 0)
 			break;
-		cmds++;
 		seqs[k++ % o->inflight] = vgpu_seq(g);
+		report_tick(o, g, &rep);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "aivisor-vgpu-load: gemm: %s\n", strerror(-rc));
@@ -340,58 +388,6 @@ out:
 	return rc < 0 || set[0].n == 0 ? 1 : 0;
 }
 
-/* busy_ns of each tenant in the server's stats, by name. */
-struct seen {
-	char name[VGPU_NAME_MAX];
-	uint64_t busy;
-};
-
-static int run_watch(const struct opts *o)
-{
-	struct seen prev[64];
-	size_t np = 0;
-	uint64_t start = now_ns(), end = start + (uint64_t)(o->seconds * 1e9), last = start;
-
-	while (now_ns() < end) {
-		char *text = NULL, err[200];
-		struct seen cur[64];
-		size_t nc = 0, i;
-		json_t *root, *arr, *t;
-		uint64_t now;
-
-		sleep_ns(o->interval_ms * 1000000ull);
-		if (vgpu_stats(o->socket, &text, err, sizeof err) < 0) {
-			fprintf(stderr, "aivisor-vgpu-load: stats: %s\n", err);
-			return 1;
-		}
-		now = now_ns();
-		root = json_loads(text, 0, NULL);
-		free(text);
-		arr = root ? json_object_get(root, "tenants") : NULL;
-		json_array_foreach(arr, i, t) {
-			const char *name = json_string_value(json_object_get(t, "name"));
-			json_t *b = json_object_get(t, "busy_ns");
-
-			if (!name || !json_is_integer(b) || nc == 64)
-				continue;
-			snprintf(cur[nc].name, sizeof cur[nc].name, "%s", name);
-			cur[nc].busy = (uint64_t)json_integer_value(b);
-			for (size_t k = 0; k < np; k++)
-				if (strcmp(prev[k].name, name) == 0)
-					printf("share %.3f %s %llu %llu\n", (now - start) / 1e9, name,
-					       (unsigned long long)(cur[nc].busy - prev[k].busy),
-					       (unsigned long long)(now - last));
-			nc++;
-		}
-		json_decref(root);
-		fflush(stdout);
-		memcpy(prev, cur, nc * sizeof(cur[0]));
-		np = nc;
-		last = now;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -402,7 +398,5 @@ int main(int argc, char **argv)
 		return run_gemm(&o);
 	if (strcmp(o.mode, "infer") == 0)
 		return run_infer(&o);
-	if (strcmp(o.mode, "watch") == 0)
-		return run_watch(&o);
 	return usage();
 }

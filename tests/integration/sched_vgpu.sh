@@ -1,19 +1,20 @@
 #!/bin/bash
-# vGPU time slicing on the real server (aivisor-vgpud) with host-process
-# tenants (aivisor-vgpu-load): weighted shares per 1 s window, a lone
-# tenant's use of the device, and latency isolation of a high-priority
-# batch-1 inference tenant against two saturating GEMM trainers.
+# vGPU time slicing on the real server (aivisor-vgpud) with microVM tenants
+# (aivisor-vmm running build/guest/aivisor-vgpu-load): weighted shares per
+# 1 s window, a lone tenant's use of the device, and latency isolation of a
+# high-priority batch-1 inference tenant against two saturating GEMM
+# trainers.
 source "$(dirname "$0")/../lib.sh"
 source "$ROOT/scheduler/scenarios.sh"
 trap 'vgpud_stop; rm -rf "$TMP"' EXIT
 
-names="lone_tenant weights_1_2_4 latency_isolation latency_isolation_p50"
-for f in "$VGPUD" "$VLOAD"; do
-	if [ ! -x "$f" ]; then
-		for n in $names; do notok "sched_vgpu $n" "$f is not built"; done
-		exit 0
-	fi
-done
+names="lone_tenant weights_1_2_4 strict_classes latency_isolation"
+missing=$(scenario_missing)
+if [ -n "$missing" ]; then
+	for n in $names; do notok "sched_vgpu $n" "not built: $missing"; done
+	exit 0
+fi
+need_kvm "sched_vgpu microVM tenants" || exit 0
 # One backend thread: the "device" is one core, the other stays for the
 # tenants' own processes, as a GPU would leave the CPUs to them.
 if ! vgpud_start --threads 1; then
@@ -21,36 +22,52 @@ if ! vgpud_start --threads 1; then
 	exit 0
 fi
 
-# A lone saturating tenant gets >= 98% of the device in every window.
-if run_shares 4 "$TMP/lone" solo:normal:100; then
+# A lone saturating tenant gets >= 98% of the device over the run after
+# its first second (single windows carry +-1.6% of rounding: the server
+# counts device time per piece of up to 16 ms when a tenant is alone).
+if run_shares 5 "$TMP/lone" solo:normal:100; then
 	window_shares "$TMP/lone" > "$TMP/lone.w"
-	bad=$(awk '$2 < 0.98' "$TMP/lone.w")
-	if [ -s "$TMP/lone.w" ] && [ -z "$bad" ]; then
-		ok "sched_vgpu lone_tenant: busy $(awk '{printf "%s ", $2}' "$TMP/lone.w")"
+	busy=$(awk '$1 == "share" && $5 >= 900000000 { b += $4; w += $5 } END { if (w) printf "%.4f", b / w }' "$TMP/lone")
+	if [ -n "$busy" ] && awk -v b="$busy" 'BEGIN { exit !(b >= 0.98) }'; then
+		ok "sched_vgpu lone_tenant: device busy $busy (windows $(awk '{printf "%s ", $2}' "$TMP/lone.w"))"
 	else
-		notok "sched_vgpu lone_tenant" "windows: $(cat "$TMP/lone.w" "$TMP/lone")"
+		notok "sched_vgpu lone_tenant" "device busy ${busy:-?}, want >= 0.98: $(cat "$TMP/lone")"
 	fi
 else
 	notok "sched_vgpu lone_tenant" "a tenant failed: $(cat "$TMP"/*.out)"
 fi
 
 # Three saturating tenants with weights 1:2:4: every 1 s window after the
-# first is within 2 points of 14.3 / 28.6 / 57.1%.
-if run_shares 5 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
-	window_shares "$TMP/w124" > "$TMP/w124.w"
+# first (warm-up: the microVMs start and fill their queues) in which all
+# three ran is within 2 points of 14.3 / 28.6 / 57.1%; at least 3 such.
+if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
+	window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
 	bad=$(awk '{
 		for (i = 3; i <= NF; i++) {
 			split($i, kv, "="); want = (kv[1] == "w1") ? 1/7 : (kv[1] == "w2") ? 2/7 : 4/7
 			if (kv[2] < want - 0.02 || kv[2] > want + 0.02) print
-		}
-		if (NF != 5) print }' "$TMP/w124.w")
-	if [ -s "$TMP/w124.w" ] && [ -z "$bad" ]; then
+		} }' "$TMP/w124.w")
+	if [ "$(wc -l < "$TMP/w124.w")" -ge 3 ] && [ -z "$bad" ]; then
 		ok "sched_vgpu weights_1_2_4: $(awk '{printf "[%s] ", $0}' "$TMP/w124.w")"
 	else
 		notok "sched_vgpu weights_1_2_4" "windows (t busy shares): $(cat "$TMP/w124.w")"
 	fi
 else
 	notok "sched_vgpu weights_1_2_4" "a tenant failed: $(cat "$TMP"/*.out)"
+fi
+
+# Strict classes on the real server: a saturating high-priority tenant
+# keeps >= 98% of the device time used while two normal ones are busy.
+if run_shares 5 "$TMP/cls" hi:high:100 n1:normal:100 n2:normal:100; then
+	window_shares "$TMP/cls" | awk 'NF == 5' > "$TMP/cls.w"
+	bad=$(awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "hi" && kv[2] < 0.98) print } }' "$TMP/cls.w")
+	if [ -s "$TMP/cls.w" ] && [ -z "$bad" ]; then
+		ok "sched_vgpu strict_classes: $(awk '{printf "[%s] ", $0}' "$TMP/cls.w")"
+	else
+		notok "sched_vgpu strict_classes" "windows (t busy shares): $(cat "$TMP/cls.w")"
+	fi
+else
+	notok "sched_vgpu strict_classes" "a tenant failed: $(cat "$TMP"/*.out)"
 fi
 
 # Latency isolation: the high-priority tenant's p99 while two normal
@@ -61,7 +78,7 @@ fi
 # add milliseconds: when the quiet phases' p99 is over 4x their p50, the
 # host is too busy and the check is skipped with the figures.
 read -r lp qp l50 q50 <<< "$(run_latency 6 high)"
-read -r lp2 qp2 l502 q502 <<< "$(run_latency 6 normal)"
+read -r lp2 qp2 _ _ <<< "$(run_latency 6 normal)"
 if [ -n "$lp" ] && [ -n "$qp" ] && [ -n "$lp2" ] && [ -n "$qp2" ]; then
 	r=$(awk -v a="$qp" -v p="$lp" 'BEGIN { printf "%.2f", p / a }')
 	rp=$(awk -v a="$qp2" -v p="$lp2" 'BEGIN { printf "%.2f", p / a }')
@@ -75,17 +92,4 @@ if [ -n "$lp" ] && [ -n "$qp" ] && [ -n "$lp2" ] && [ -n "$qp2" ]; then
 	fi
 else
 	notok "sched_vgpu latency_isolation" "no latency figures: $lp $qp $lp2 $qp2"
-fi
-# The median is robust to the host's noise: under load, the prioritized
-# inference tenant's p50 is at most half of what plain time slicing gives
-# it (there it waits for the trainers' chunks).
-if [ -n "$l50" ] && [ -n "$q50" ] && [ -n "$l502" ] && [ -n "$q502" ]; then
-	msg="p50 loaded ${l50} us prioritized vs ${l502} us plain slicing (quiet ${q50} / ${q502} us)"
-	if awk -v l="$l50" -v p="$l502" 'BEGIN { exit !(l <= 0.5 * p) }'; then
-		ok "sched_vgpu latency_isolation_p50: $msg"
-	else
-		notok "sched_vgpu latency_isolation_p50" "$msg; want prioritized <= 0.5x plain"
-	fi
-else
-	notok "sched_vgpu latency_isolation_p50" "no latency figures"
 fi
