@@ -251,13 +251,21 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 	unsigned rate = ex->cur.opcode == VGPU_OP_GEMM_I8;
 	uint32_t rb = 0, re = rows;
 	if (rows) {
-		/* Alone on the device a GEMM runs in big pieces (splitting costs
-		 * BLAS efficiency); shared, in pieces of about one chunk. */
+		/* Piece size: splitting costs BLAS efficiency (each band repacks
+		 * B), and a piece in progress is what an arriving tenant waits
+		 * for.  Alone: 8 chunks.  Shared: one chunk.  With a tenant of a
+		 * higher class attached (busy or not, it may arrive any moment):
+		 * a quarter chunk, so it waits about 1/8 chunk on average. */
 		uint64_t target = sched_chunk_ns(s->sched);
 		uint32_t busy = 0;
-		for (uint32_t i = 0; i < s->ntenants; i++)
+		bool higher = false;
+		for (uint32_t i = 0; i < s->ntenants; i++) {
 			busy += s->tenants[i]->busy;
-		if (busy <= 1)
+			higher |= s->tenants[i]->prio < t->prio;
+		}
+		if (higher)
+			target /= 4;
+		else if (busy <= 1)
 			target *= 8;
 		rb = ex->row;
 		uint32_t n = chunk_rows(s, rate, fpr, target);
