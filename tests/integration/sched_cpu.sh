@@ -16,7 +16,7 @@ fi
 # it) cannot slice CPU: that is a real missing prerequisite.
 probe=$("$CS" --name "${tag}probe" -- true 2>&1)
 if ! printf '%s' "$probe" | grep -q '^cpu_ns '; then
-	for n in weights_1_3 cap_30 pinning; do
+	for n in weights_1_3 weights_1_3_microvm cap_30 pinning; do
 		skip "sched_cpu $n" "no writable cgroup cpu controller: $probe"
 	done
 	exit 0
@@ -38,6 +38,25 @@ if [ -n "$a" ] && [ -n "$b" ] && [ $((a + b)) -gt 0 ]; then
 	fi
 else
 	notok "sched_cpu weights_1_3" "no usage: $(cat "$TMP/a" "$TMP/b")"
+fi
+
+# The same with real microVMs: two aivisor-vmm running a CPU-bound guest,
+# each VMM (and so its vCPU threads) in its own slice.
+if [ -x "$BIN/aivisor-vmm" ] && [ -x "$GUEST/cpuloop" ] && need_kvm "sched_cpu weights_1_3_microvm"; then
+	for w in 100 300; do
+		"$CS" --name "${tag}vm$w" --cpus 0 --cpu-weight "$w" --seconds 3 -- \
+			"$BIN/aivisor-vmm" --memory 64 "$GUEST/cpuloop" 100000000000 > "$TMP/vm$w" &
+	done
+	wait
+	a=$(field cpu_ns "$TMP/vm100"); b=$(field cpu_ns "$TMP/vm300")
+	pa=$(( ${a:-0} + ${b:-0} > 0 ? ${a:-0} * 1000 / (${a:-0} + ${b:-0}) : 0 ))
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$pa" -ge 200 ] && [ "$pa" -le 300 ]; then
+		ok "sched_cpu weights_1_3_microvm: shares $((pa / 10)).$((pa % 10))% / $(( (1000 - pa) / 10 )).$(( (1000 - pa) % 10 ))%"
+	else
+		notok "sched_cpu weights_1_3_microvm" "want 25/75 within 5 points: $(cat "$TMP/vm100" "$TMP/vm300")"
+	fi
+elif [ -e /dev/kvm ]; then
+	notok "sched_cpu weights_1_3_microvm" "build/bin/aivisor-vmm or build/guest/cpuloop is not built"
 fi
 
 # A hard cap of 30% of one CPU holds a spinning tenant there (+- 5 points;
