@@ -1,8 +1,8 @@
 # control/: the aivisor CLI, the daemon aivisord (docs/DAEMON.md), the
 # tenant config format (docs/CONFIG.md), their tests, the demo.
 CONTROL_COMMON_SRCS := control/common/tenant.c control/common/tenant_json.c control/common/tenant_yaml.c
-AIVISORD_SRCS := control/daemon/main.c control/daemon/api.c control/daemon/registry.c \
-	control/daemon/lifecycle.c control/daemon/vm_process.c control/daemon/state_store.c \
+AIVISORD_SRCS := control/daemon/main.c control/daemon/api_server.c control/daemon/api_handlers.c control/daemon/registry.c \
+	control/daemon/lifecycle.c control/daemon/recovery.c control/daemon/vm_process.c control/daemon/state_store.c \
 	control/daemon/vgpud.c control/daemon/metrics.c control/daemon/report.c control/daemon/log.c \
 	control/daemon/tenant_cgroup.c control/daemon/tenant_admission.c vgpu/host/attach.c vgpu/host/window.c \
 	scheduler/cgroup_cpu.c scheduler/cgroup_cpu_detect.c scheduler/cgroup_cpu_limits.c scheduler/admission.c

@@ -29,6 +29,9 @@ bool api_stop(struct api_server *s);
  * unless out of memory). Exposed for the fuzz target and unit tests. */
 json_t *api_handle(struct registry *r, struct vgpud *v, const json_t *req);
 
+/* {"ok": false, "error": {"code": code, "message": ...}} */
+json_t *api_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Parses one request line (not NUL-terminated) and handles it; the
  * response for a line that is not a JSON object is a "bad_request" error. */
 json_t *api_handle_line(struct registry *r, struct vgpud *v, const char *line, size_t len);

@@ -8,7 +8,6 @@
  * Only the monitor moves a tenant out of RUNNING/STOPPING, so a tenant with
  * a live pidfd is never freed under it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -48,7 +47,7 @@ static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int watch(struct registry *r, struct tenant *t)
+int lifecycle__watch(struct registry *r, struct tenant *t)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = t };
 	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, t->proc.pidfd, &ev) ? -errno : 0;
@@ -85,7 +84,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 	t->restart_due_ms = 0;
 	rc = registry__persist(r, t, err, errlen);
 	if (!rc)
-		rc = watch(r, t);
+		rc = lifecycle__watch(r, t);
 	if (rc) {
 		vm_process_signal(&p, SIGKILL);
 		waitpid(p.pid, NULL, 0);
@@ -206,7 +205,7 @@ static int64_t backoff_ms(unsigned restarts)
 
 /* Records how a tenant's process ended and applies its restart policy.
  * Locked; called by the monitor only. */
-static void record_end(struct registry *r, struct tenant *t, enum tenant_exit_kind kind, int code, int sig)
+void lifecycle__record_end(struct registry *r, struct tenant *t, enum tenant_exit_kind kind, int code, int sig)
 {
 	t->last_exit = kind;
 	t->exit_code = code;
@@ -250,20 +249,20 @@ static void record_end(struct registry *r, struct tenant *t, enum tenant_exit_ki
 static void reap(struct registry *r, struct tenant *t)
 {
 	if (!t->our_child) {
-		record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
+		lifecycle__record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
 		return;
 	}
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, (id_t)t->proc.pidfd, &si, WEXITED | WNOHANG)) {
 		log_warn("tenant '%s': waitid: %s", t->def.name, strerror(errno));
-		record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
+		lifecycle__record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
 	} else if (si.si_pid == 0) {
 		return; /* spurious wake-up: still running */
 	} else if (si.si_code == CLD_EXITED) {
-		record_end(r, t, TENANT_EXIT_CODE, si.si_status, 0);
+		lifecycle__record_end(r, t, TENANT_EXIT_CODE, si.si_status, 0);
 	} else {
-		record_end(r, t, TENANT_EXIT_SIGNAL, 0, si.si_status);
+		lifecycle__record_end(r, t, TENANT_EXIT_SIGNAL, 0, si.si_status);
 	}
 }
 
@@ -387,91 +386,6 @@ void lifecycle__monitor_stop(struct registry *r)
 		close(r->epfd);
 	if (r->wakefd >= 0)
 		close(r->wakefd);
-}
-
-/* At daemon start: a record says the tenant was running as (pid, start
- * time) in boot boot_id. Re-attach if that very process still lives;
- * otherwise record that it ended while no daemon watched. Locked. */
-void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks, const char *boot_id)
-{
-	struct vm_proc p;
-	if (!strcmp(boot_id, r->boot_id) && !vm_process_reattach(pid, start_ticks, &p)) {
-		t->proc = p;
-		t->our_child = false;
-		t->state = TENANT_STATE_RUNNING;
-		if (watch(r, t)) {
-			log_error("tenant '%s': cannot watch pid %d: %s", t->def.name, (int)pid, strerror(errno));
-			close(p.pidfd);
-			t->proc.pidfd = -1;
-			t->state = TENANT_STATE_SHUTOFF;
-			return;
-		}
-		tenant_cgroup_attach(r, t);
-		tenant_admit(r, t, true, NULL, 0);
-		log_info("tenant '%s': re-attached to running VM pid %d", t->def.name, (int)pid);
-		return;
-	}
-	log_warn("tenant '%s': VM pid %d ended while the daemon was not running", t->def.name, (int)pid);
-	t->proc.pidfd = -1;
-	t->stop_requested = false;
-	/* An unknown end is not counted as a failure; 'always' still restarts. */
-	record_end(r, t, TENANT_EXIT_UNKNOWN, 0, 0);
-}
-
-/* At daemon start, after every record is loaded: a VM spawned just before
- * the previous daemon died may not be in its record yet. Such a VM carries
- * its tenant's uuid in its environment; adopt it if the tenant has no
- * process, else it is a stray duplicate and is killed. Locked. */
-void lifecycle__adopt_orphans(struct registry *r)
-{
-	DIR *d = opendir("/proc");
-	if (!d) {
-		log_warn("cannot scan /proc for orphaned VMs: %s", strerror(errno));
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		char uuid[TENANT_UUID_LEN + 2];
-		if (*end || pid <= 0 || pid == getpid() || vm_process_tenant_uuid((pid_t)pid, uuid, sizeof(uuid)))
-			continue;
-		struct tenant *t = NULL;
-		for (size_t i = 0; i < r->n && !t; i++)
-			if (!strcmp(r->t[i]->def.uuid, uuid))
-				t = r->t[i];
-		if (!t || (t->proc.pidfd >= 0 && t->proc.pid == (pid_t)pid))
-			continue; /* another daemon's VM, or one already re-attached */
-		uint64_t ticks;
-		struct vm_proc p;
-		if (vm_process_start_ticks((pid_t)pid, &ticks) || vm_process_reattach((pid_t)pid, ticks, &p))
-			continue; /* ended meanwhile */
-		if (t->proc.pidfd >= 0) {
-			log_warn("tenant '%s': stray second VM pid %ld killed", t->def.name, pid);
-			vm_process_signal(&p, SIGKILL);
-			close(p.pidfd);
-			continue;
-		}
-		t->proc = p;
-		t->our_child = false;
-		t->state = TENANT_STATE_RUNNING;
-		t->restart_due_ms = 0;
-		if (watch(r, t)) {
-			log_error("tenant '%s': cannot watch adopted pid %ld", t->def.name, pid);
-			close(p.pidfd);
-			t->proc.pidfd = -1;
-			t->state = TENANT_STATE_SHUTOFF;
-			continue;
-		}
-		char err[300];
-		if (registry__persist(r, t, err, sizeof(err)))
-			log_error("tenant '%s': %s", t->def.name, err);
-		tenant_cgroup_attach(r, t);
-		tenant_admit(r, t, true, NULL, 0);
-		log_info("tenant '%s': adopted VM pid %ld started just before the previous daemon ended", t->def.name,
-			 pid);
-	}
-	closedir(d);
 }
 
 void registry_vgpu_lost(void *arg)

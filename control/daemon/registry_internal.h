@@ -68,9 +68,12 @@ int tenant_admission_update(struct registry *r, struct tenant *t, const struct t
 			    size_t errlen);
 
 /* lifecycle.c */
+int lifecycle__watch(struct registry *r, struct tenant *t);
+void lifecycle__record_end(struct registry *r, struct tenant *t, enum tenant_exit_kind kind, int code, int sig);
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);
 int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen);
 void lifecycle__monitor_stop(struct registry *r);
+/* recovery.c */
 void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks,
 			const char *boot_id);
 void lifecycle__adopt_orphans(struct registry *r);

@@ -1,27 +1,19 @@
 /*
- * api.c - the JSON control API (protocol in docs/DAEMON.md).
- *
- * A thread per client connection: requests can block (a graceful shutdown
- * waits for its VM), and other clients must not wait behind them. The
- * number of clients is bounded so a flood of connections cannot exhaust
- * the daemon.
+ * api_handlers.c - the JSON control API's requests (protocol in
+ * docs/DAEMON.md): one function per "cmd", each answering an object with
+ * "ok", and the one mapping from registry errors to protocol error codes.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "api.h"
-#include "log.h"
 #include "registry_daemon.h"
 #include "report.h"
 #include "tenant_json.h"
@@ -30,20 +22,8 @@
 #define LOGS_MAX_BYTES     (256 * 1024)
 #define SHUTDOWN_DEFAULT_S 10
 #define SHUTDOWN_MAX_S     3600
-#define CLIENT_IDLE_S      60    /* a silent client is dropped: it holds a slot */
-#define STOP_DRAIN_MS      3000
 
-struct api_server {
-	int fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct registry *r;
-	struct vgpud *v;
-	pthread_t thread;
-	atomic_int clients;
-};
-
-static json_t *error_reply(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static json_t *error_reply(const char *code, const char *fmt, ...)
+json_t *api_error(const char *code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -68,7 +48,7 @@ static json_t *errno_reply(int rc, const char *msg)
 	case EAGAIN: code = "no_capacity"; break;
 	default: code = "failed"; break;
 	}
-	return error_reply(code, "%s", msg[0] ? msg : strerror(-rc));
+	return api_error(code, "%s", msg[0] ? msg : strerror(-rc));
 }
 
 static json_t *ok_reply(void)
@@ -81,12 +61,12 @@ static const char *name_arg(const json_t *req, json_t **reply)
 {
 	const json_t *n = json_object_get(req, "name");
 	if (!json_is_string(n)) {
-		*reply = error_reply("bad_request", "missing string field 'name'");
+		*reply = api_error("bad_request", "missing string field 'name'");
 		return NULL;
 	}
 	const char *s = json_string_value(n);
 	if (!tenant_name_valid(s)) {
-		*reply = error_reply("bad_request", "'%.80s' is not a valid tenant name", s);
+		*reply = api_error("bad_request", "'%.80s' is not a valid tenant name", s);
 		return NULL;
 	}
 	return s;
@@ -105,9 +85,9 @@ static json_t *define_from(struct registry *r, const json_t *req, struct tenant_
 	struct tenant_def d;
 	const json_t *def = json_object_get(req, "def");
 	if (!def)
-		return error_reply("bad_request", "missing object field 'def'");
+		return api_error("bad_request", "missing object field 'def'");
 	if (tenant_def_from_json(def, &d, err, sizeof(err), NULL))
-		return error_reply("invalid", "%s", err);
+		return api_error("invalid", "%s", err);
 	int rc = registry_define(r, &d, stored, err, sizeof(err));
 	return rc ? errno_reply(rc, err) : NULL;
 }
@@ -135,7 +115,7 @@ static json_t *do_create(struct registry *r, struct vgpud *v, const json_t *req)
 		return errno_reply(rc, err);
 	struct tenant_info ti;
 	if (registry_lookup(r, stored.name, &ti))
-		return error_reply("not_found", "tenant '%s' vanished after start", stored.name);
+		return api_error("not_found", "tenant '%s' vanished after start", stored.name);
 	return json_pack("{s:b, s:s, s:s, s:i}", "ok", 1, "name", stored.name, "uuid", stored.uuid, "pid",
 			 (int)ti.pid);
 }
@@ -165,7 +145,7 @@ static json_t *do_start(struct registry *r, struct vgpud *v, const json_t *req)
 		return errno_reply(rc, err);
 	struct tenant_info ti;
 	if (registry_lookup(r, name, &ti))
-		return error_reply("not_found", "tenant '%s' vanished after start", name);
+		return api_error("not_found", "tenant '%s' vanished after start", name);
 	return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)ti.pid);
 }
 
@@ -179,7 +159,7 @@ static json_t *stop(struct registry *r, const json_t *req, bool force)
 	const json_t *t = json_object_get(req, "timeout");
 	if (t) {
 		if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > SHUTDOWN_MAX_S)
-			return error_reply("bad_request", "'timeout' must be an integer 0..%d (seconds)", SHUTDOWN_MAX_S);
+			return api_error("bad_request", "'timeout' must be an integer 0..%d (seconds)", SHUTDOWN_MAX_S);
 		timeout = json_integer_value(t);
 	}
 	char err[512] = "";
@@ -208,7 +188,7 @@ static json_t *do_list(struct registry *r, struct vgpud *v, const json_t *req)
 {
 	const json_t *all = json_object_get(req, "all");
 	if (all && !json_is_boolean(all))
-		return error_reply("bad_request", "'all' must be true or false");
+		return api_error("bad_request", "'all' must be true or false");
 	struct tenant_info *ti;
 	size_t n;
 	int rc = registry_list(r, !json_is_true(all), &ti, &n);
@@ -230,7 +210,7 @@ static json_t *do_info(struct registry *r, struct vgpud *v, const json_t *req)
 		return reply;
 	struct tenant_info ti;
 	if (registry_lookup(r, name, &ti))
-		return error_reply("not_found", "no tenant named '%s'", name);
+		return api_error("not_found", "no tenant named '%s'", name);
 	report_add_vgpu(v, &ti, 1);
 	json_t *o = report_tenant_summary(&ti);
 	json_t *def = tenant_def_to_json(&ti.def);
@@ -238,7 +218,7 @@ static json_t *do_info(struct registry *r, struct vgpud *v, const json_t *req)
 	if (!o || !def || registry_log_path(r, name, log, sizeof(log))) {
 		json_decref(o);
 		json_decref(def);
-		return error_reply("failed", "cannot describe tenant '%s'", name);
+		return api_error("failed", "cannot describe tenant '%s'", name);
 	}
 	json_object_set_new(o, "def", def);
 	json_object_set_new(o, "console_log", json_string(log));
@@ -251,7 +231,7 @@ static int uint_field(const json_t *req, const char *key, bool *has, unsigned *o
 	if (!f)
 		return 0;
 	if (!json_is_integer(f) || json_integer_value(f) < 0 || json_integer_value(f) > 1000000) {
-		*reply = error_reply("bad_request", "'%s' must be a non-negative integer", key);
+		*reply = api_error("bad_request", "'%s' must be a non-negative integer", key);
 		return -1;
 	}
 	*has = true;
@@ -274,11 +254,11 @@ static json_t *do_set(struct registry *r, struct vgpud *v, const json_t *req)
 	const json_t *prio = json_object_get(req, "priority");
 	if (prio) {
 		if (!json_is_string(prio) || tenant_priority_parse(json_string_value(prio), &p.vgpu_priority))
-			return error_reply("bad_request", "'priority' must be high, normal or low");
+			return api_error("bad_request", "'priority' must be high, normal or low");
 		p.has_vgpu_priority = true;
 	}
 	if (!p.has_cpu_weight && !p.has_cpu_cap_percent && !p.has_vgpu_weight && !p.has_vgpu_priority)
-		return error_reply("bad_request", "nothing to set (cpu_weight, cpu_cap_percent, vgpu_weight, priority)");
+		return api_error("bad_request", "nothing to set (cpu_weight, cpu_cap_percent, vgpu_weight, priority)");
 	char err[512] = "";
 	int rc = registry_set_live(r, name, &p, err, sizeof(err));
 	return rc ? errno_reply(rc, err) : ok_reply();
@@ -296,26 +276,26 @@ static json_t *do_logs(struct registry *r, struct vgpud *v, const json_t *req)
 	json_int_t max = LOGS_DEFAULT_BYTES, offset = -1;
 	const json_t *m = json_object_get(req, "max_bytes"), *o = json_object_get(req, "offset");
 	if (m && (!json_is_integer(m) || json_integer_value(m) < 1 || json_integer_value(m) > LOGS_MAX_BYTES))
-		return error_reply("bad_request", "'max_bytes' must be 1..%d", LOGS_MAX_BYTES);
+		return api_error("bad_request", "'max_bytes' must be 1..%d", LOGS_MAX_BYTES);
 	if (o && (!json_is_integer(o) || json_integer_value(o) < 0))
-		return error_reply("bad_request", "'offset' must be a non-negative integer");
+		return api_error("bad_request", "'offset' must be a non-negative integer");
 	if (m)
 		max = json_integer_value(m);
 	if (o)
 		offset = json_integer_value(o);
 	char path[PATH_MAX];
 	if (registry_log_path(r, name, path, sizeof(path)))
-		return error_reply("not_found", "no tenant named '%s'", name);
+		return api_error("not_found", "no tenant named '%s'", name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return json_pack("{s:b, s:s, s:I, s:I, s:I}", "ok", 1, "data", "", "offset", (json_int_t)0,
 				 "next_offset", (json_int_t)0, "size", (json_int_t)0);
 	if (fd < 0)
-		return error_reply("failed", "cannot open %s: %s", path, strerror(errno));
+		return api_error("failed", "cannot open %s: %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st)) {
 		close(fd);
-		return error_reply("failed", "cannot stat %s: %s", path, strerror(errno));
+		return api_error("failed", "cannot stat %s: %s", path, strerror(errno));
 	}
 	json_int_t size = st.st_size;
 	/* An offset beyond the end means the log was rotated: start over. */
@@ -329,7 +309,7 @@ static json_t *do_logs(struct registry *r, struct vgpud *v, const json_t *req)
 	close(fd);
 	if (got < 0) {
 		free(buf);
-		return error_reply("failed", "cannot read %s: %s", path, strerror(errno));
+		return api_error("failed", "cannot read %s: %s", path, strerror(errno));
 	}
 	json_t *data = json_stringn(buf, (size_t)got);
 	if (!data) {
@@ -370,16 +350,16 @@ static const struct {
 json_t *api_handle(struct registry *r, struct vgpud *v, const json_t *req)
 {
 	if (!json_is_object(req))
-		return error_reply("bad_request", "a request must be a JSON object");
+		return api_error("bad_request", "a request must be a JSON object");
 	const json_t *cmd = json_object_get(req, "cmd");
 	if (!json_is_string(cmd))
-		return error_reply("bad_request", "missing string field 'cmd'");
+		return api_error("bad_request", "missing string field 'cmd'");
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		if (!strcmp(json_string_value(cmd), handlers[i].cmd)) {
 			json_t *out = handlers[i].fn(r, v, req);
-			return out ? out : error_reply("failed", "out of memory");
+			return out ? out : api_error("failed", "out of memory");
 		}
-	return error_reply("bad_request", "unknown cmd '%.64s'", json_string_value(cmd));
+	return api_error("bad_request", "unknown cmd '%.64s'", json_string_value(cmd));
 }
 
 json_t *api_handle_line(struct registry *r, struct vgpud *v, const char *line, size_t len)
@@ -387,7 +367,7 @@ json_t *api_handle_line(struct registry *r, struct vgpud *v, const char *line, s
 	json_error_t jerr;
 	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req)
-		return error_reply("bad_request", "not JSON: %s (column %d)", jerr.text, jerr.column);
+		return api_error("bad_request", "not JSON: %s (column %d)", jerr.text, jerr.column);
 	json_t *out = api_handle(r, v, req);
 	/* Echo the client's correlation id, when it sent one. */
 	const json_t *id = json_object_get(req, "id");
@@ -397,210 +377,3 @@ json_t *api_handle_line(struct registry *r, struct vgpud *v, const char *line, s
 	return out;
 }
 
-static int send_reply(int fd, json_t *reply)
-{
-	char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
-	json_decref(reply);
-	if (!text)
-		text = strdup("{\"ok\":false,\"error\":{\"code\":\"failed\",\"message\":\"out of memory\"}}");
-	if (!text)
-		return -1;
-	size_t len = strlen(text);
-	int rc = 0;
-	struct iovec iov[2] = { { text, len }, { "\n", 1 } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	/* A short write on a stream socket leaves the tail for the next loop. */
-	size_t left = len + 1;
-	while (left) {
-		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = -1;
-			break;
-		}
-		left -= (size_t)n;
-		while (n > 0 && mh.msg_iovlen) {
-			size_t take = (size_t)n < mh.msg_iov->iov_len ? (size_t)n : mh.msg_iov->iov_len;
-			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + take;
-			mh.msg_iov->iov_len -= take;
-			n -= (ssize_t)take;
-			if (!mh.msg_iov->iov_len) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			}
-		}
-	}
-	free(text);
-	return rc;
-}
-
-/* Before closing on a client still sending: closing with unread input
- * makes the kernel reset the connection, which can destroy the error reply
- * in flight. Read and drop a bounded amount for a bounded time first. */
-static void drain(int fd)
-{
-	char sink[65536];
-	struct timeval tv = { 1, 0 };
-	shutdown(fd, SHUT_WR);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int i = 0; i < 256 && read(fd, sink, sizeof(sink)) > 0; i++)
-		;
-}
-
-struct client {
-	struct api_server *s;
-	int fd;
-};
-
-static void *client_main(void *arg)
-{
-	struct client *c = arg;
-	struct api_server *s = c->s;
-	char *buf = malloc(API_MAX_REQUEST + 1);
-	size_t have = 0;
-	while (buf) {
-		char *nl = memchr(buf, '\n', have);
-		if (nl) {
-			size_t len = (size_t)(nl - buf);
-			json_t *reply = len ? api_handle_line(s->r, s->v, buf, len) : NULL;
-			memmove(buf, nl + 1, have - len - 1);
-			have -= len + 1;
-			if (reply && send_reply(c->fd, reply))
-				break;
-			continue;
-		}
-		if (have == API_MAX_REQUEST) {
-			send_reply(c->fd, error_reply("too_large", "request longer than %d bytes", API_MAX_REQUEST));
-			drain(c->fd);
-			break;
-		}
-		ssize_t n = read(c->fd, buf + have, API_MAX_REQUEST - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* A last request without its newline still gets an answer. */
-			if (n == 0 && have)
-				send_reply(c->fd, api_handle_line(s->r, s->v, buf, have));
-			break;
-		}
-		have += (size_t)n;
-	}
-	free(buf);
-	close(c->fd);
-	atomic_fetch_sub(&s->clients, 1);
-	free(c);
-	return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-	struct api_server *s = arg;
-	for (;;) {
-		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINVAL || errno == EBADF)
-				return NULL; /* listening socket shut down */
-			if (errno != EINTR && errno != ECONNABORTED)
-				log_warn("api: accept: %s", strerror(errno));
-			continue;
-		}
-		if (atomic_fetch_add(&s->clients, 1) >= API_MAX_CLIENTS) {
-			atomic_fetch_sub(&s->clients, 1);
-			send_reply(fd, error_reply("busy", "too many clients (at most %d)", API_MAX_CLIENTS));
-			close(fd);
-			continue;
-		}
-		struct timeval idle = { CLIENT_IDLE_S, 0 };
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)))
-			log_warn("api: cannot set a client timeout: %s", strerror(errno));
-		struct client *c = malloc(sizeof(*c));
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (!c || (c->s = s, c->fd = fd, pthread_create(&t, &attr, client_main, c))) {
-			log_warn("api: cannot serve a client: out of resources");
-			free(c);
-			close(fd);
-			atomic_fetch_sub(&s->clients, 1);
-		}
-		pthread_attr_destroy(&attr);
-	}
-}
-
-struct api_server *api_start(const char *path, struct registry *r, struct vgpud *v, char *err, size_t errlen)
-{
-	struct api_server *s = calloc(1, sizeof(*s));
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
-		free(s);
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	strcpy(s->path, path);
-	s->r = r;
-	s->v = v;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		free(s);
-		return NULL;
-	}
-	/* A socket file left by a dead daemon is replaced; a live one is not. */
-	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(probe);
-		snprintf(err, errlen, "another daemon is serving %s", path);
-		goto fail;
-	}
-	if (probe >= 0)
-		close(probe);
-	if (unlink(path) && errno != ENOENT) {
-		snprintf(err, errlen, "cannot replace %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	mode_t old = umask(0077); /* the API is root's: the socket is 0600 */
-	int rc = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc || listen(s->fd, 64)) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if ((rc = pthread_create(&s->thread, NULL, accept_main, s))) {
-		snprintf(err, errlen, "cannot start the API thread: %s", strerror(rc));
-		unlink(path);
-		goto fail;
-	}
-	log_info("api: listening on %s", path);
-	return s;
-fail:
-	close(s->fd);
-	free(s);
-	return NULL;
-}
-
-bool api_stop(struct api_server *s)
-{
-	shutdown(s->fd, SHUT_RDWR);
-	close(s->fd);
-	pthread_join(s->thread, NULL);
-	unlink(s->path);
-	/* Requests in flight (a shutdown waiting for its VM) still use the
-	 * registry: give them a moment to finish. */
-	int waited = 0;
-	while (atomic_load(&s->clients) > 0 && waited < STOP_DRAIN_MS) {
-		struct timespec ts = { 0, 10 * 1000000L };
-		nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	bool drained = atomic_load(&s->clients) == 0;
-	if (drained)
-		free(s); /* else client threads still hold s: it dies with the process */
-	return drained;
-}
