@@ -8,7 +8,8 @@
 #   2. numerical tests of every opcode against the OpenBLAS backend (same
 #      tolerances as the CPU tests), transfers, two-tenant isolation, quota
 #      refusal, device-time charging (build/test/test_vgpu_cuda_backend);
-#   3. through the real server on the CUDA backend: the vGPU opcode
+#   3. through the real server on the CUDA backend (aivisor-vgpud-cuda
+#      --backend cuda): the vGPU opcode
 #      selftest (aivisor-vgpu-selftest, CPU tolerances) and the
 #      share/latency test:
 #      three saturating tenants with weights 1:2:4 within 2 points of
@@ -34,8 +35,10 @@ step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 ( sleep 290; echo "not ok - gpu-check: over 290 s, stopped"; kill -TERM $$ ) 2> /dev/null &
 WATCHDOG=$!
 
-# The scheduler's scenarios (run_shares, window_shares, run_latency).
+# The scheduler's scenarios (run_shares, window_shares, run_latency), run
+# against the daemon built with the CUDA backend.
 source "$ROOT/scheduler/scenarios.sh"
+VGPUD=$BIN/aivisor-vgpud-cuda
 trap 'vgpud_stop; kill "$WATCHDOG" 2> /dev/null; rm -rf "$TMP"' EXIT
 
 step "device"
@@ -47,7 +50,7 @@ fi
 
 TARGETS="build/test/test_vgpu_cuda_backend build/test/test_vgpu_cuda_select
 	build/test/test_vgpu_cuda_plan build/bench/vgpu-cuda-sgemm
-	build/bin/aivisor-vgpud build/bin/aivisor-vgpu-load build/bin/aivisor-vgpu-selftest"
+	build/bin/aivisor-vgpud-cuda build/bin/aivisor-vgpu-load build/bin/aivisor-vgpu-selftest"
 step "build"
 if [ "${GPU_CHECK_NO_BUILD:-0}" = 1 ]; then
 	echo "GPU_CHECK_NO_BUILD=1: using the binaries in build/"
@@ -88,20 +91,20 @@ for t in test_vgpu_cuda_plan test_vgpu_cuda_select test_vgpu_cuda_backend; do
 	fi
 done
 
-step "shares and latency through aivisor-vgpud --backend cuda"
+step "selftest, shares and latency through aivisor-vgpud-cuda --backend cuda"
 # Big enough GEMMs that device time, not launch overhead, dominates.
 export GEMM_N=${GEMM_N:-2048} GEMM_N_BIG=${GEMM_N_BIG:-4096}
 if ! vgpud_start --backend cuda 2> "$TMP/vgpud.err"; then
-	notok "gpu share weights_1_2_4" "aivisor-vgpud --backend cuda did not start: $(head -c 400 "$TMP/vgpud.err")"
+	notok "gpu share weights_1_2_4" "aivisor-vgpud-cuda --backend cuda did not start: $(head -c 400 "$TMP/vgpud.err")"
 	notok "gpu latency_isolation" "no server"
 else
 	grep -i -m1 'cuda\|backend' "$TMP/vgpud.log" || true
 	# Every opcode through the server and libvgpu, a tenant without explicit
 	# transfers (coherent mode), the CPU selftest's own tolerances.
 	if timeout 60 "$BIN/aivisor-vgpu-selftest" "unix:$VSOCK" > "$TMP/selftest.log" 2>&1; then
-		ok "gpu selftest through aivisor-vgpud: $(grep -c '^ok - ' "$TMP/selftest.log") opcode checks"
+		ok "gpu selftest through aivisor-vgpud-cuda: $(grep -c '^ok - ' "$TMP/selftest.log") opcode checks"
 	else
-		notok "gpu selftest through aivisor-vgpud" "$(grep -v '^ok - ' "$TMP/selftest.log" | head -10)"
+		notok "gpu selftest through aivisor-vgpud-cuda" "$(grep -v '^ok - ' "$TMP/selftest.log" | head -10)"
 	fi
 	if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
 		window_shares "$TMP/w124" | tail -n +2 > "$TMP/w124.w"   # first window: warm-up

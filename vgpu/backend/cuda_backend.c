@@ -348,6 +348,8 @@ const struct vgpu_backend vgpu_backend_cuda = {
 	.fini = cuda_fini,
 	.threads = cuda_threads,
 	.run = cuda_run,
+	.attach = cuda_backend_attach,
+	.detach = cuda_backend_detach,
 };
 
 int cuda_backend_attach(uint8_t *arena, uint64_t arena_size, char *err, size_t errlen)
