@@ -6,12 +6,12 @@
 # tests and benchmarks.
 LV_CORE_SRCS := control/libvirt/lv_xdr.c control/libvirt/lv_rpc.c control/libvirt/lv_dispatch.c \
 	control/libvirt/lv_proc_conn.c control/libvirt/lv_proc_dom.c control/libvirt/lv_proc_life.c \
-	control/libvirt/lv_proc_sched.c control/libvirt/lv_domxml_parse.c control/libvirt/lv_domxml_format.c \
+	control/libvirt/lv_proc_sched.c control/libvirt/lv_proc_event.c control/libvirt/lv_domxml_parse.c control/libvirt/lv_domxml_format.c \
 	control/libvirt/lv_uuid.c control/libvirt/lv_cmdline.c \
 	control/libvirt/lv_hostinfo.c
 # tenant_def_init/validate (the daemon's, shared): the mapper validates with them
 LV_TENANT_SRC := control/common/tenant.c
-LV_SRCS  := $(LV_CORE_SRCS) control/libvirt/lv_endpoint.c
+LV_SRCS  := $(LV_CORE_SRCS) control/libvirt/lv_events.c control/libvirt/lv_endpoint.c
 LV_OBJS  := $(LV_SRCS:%.c=$(BUILD)/obj/%.o)
 LV_DAEMON_OBJS := $(LV_OBJS) $(BUILD)/obj/control/libvirt/lv_registry.o
 LV_XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)

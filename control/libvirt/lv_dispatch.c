@@ -66,6 +66,8 @@ static const struct lv_proc procs[] = {
 	{ 234, "DOMAIN_DESTROY_FLAGS", true, false, lv_proc_destroy_flags },
 	{ 258, "DOMAIN_SHUTDOWN_FLAGS", true, false, lv_proc_shutdown_flags },
 	{ 273, "CONNECT_LIST_ALL_DOMAINS", false, false, lv_proc_list_all },
+	{ 316, "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", false, false, lv_proc_event_register },
+	{ 317, "CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", false, false, lv_proc_event_deregister },
 	{ 350, "DOMAIN_DEFINE_XML_FLAGS", true, false, lv_proc_define_xml_flags },
 	{ 360, "CONNECT_REGISTER_CLOSE_CALLBACK", false, false, lv_proc_void },
 	{ 361, "CONNECT_UNREGISTER_CLOSE_CALLBACK", false, false, lv_proc_void },
@@ -160,6 +162,7 @@ enum lv_disp lv_dispatch(const struct lv_backend *be, struct lv_session *s, cons
 		code = p->fn(&c);
 		if (!code && ret.bad)
 			code = lv_fail(&c, LV_ERR_INTERNAL, "%s: reply too large or out of memory", p->name);
+		s->changed |= p->changes && !code;
 	}
 	if (code)
 		lv_rpc_put_error(out, &h, code, c.err_domain, c.msg);

@@ -22,6 +22,7 @@
 
 #include "lv_dispatch.h"
 #include "lv_domxml.h"
+#include "lv_events.h"
 #include "lv_rpc.h"
 
 #define DEFAULT_IDLE_MS 60000
@@ -29,6 +30,7 @@
 #define OUT_LIMIT (32u * 1024 * 1024)	/* replies a client has not read yet */
 #define OUT_HIGH (1u * 1024 * 1024)	/* stop reading calls above this backlog */
 #define PACKETS_PER_WAKE 16		/* fairness: then let the others in */
+#define EVENT_POLL_MS 500		/* how often the registry is compared while someone listens */
 
 struct client {
 	int fd;
@@ -50,6 +52,8 @@ struct lv_endpoint {
 	struct client *c;
 	unsigned nc;
 	long long accept_pause_until;	/* out of fds: stop accepting until then */
+	struct lv_events *events;	/* last listing, while some client listens */
+	long long next_event_poll;
 	pthread_t thread;
 };
 
@@ -146,6 +150,40 @@ static void accept_one(struct lv_endpoint *ep, int lfd, bool ro)
 	lv_xdr_wr_init(&c->out, OUT_LIMIT);
 }
 
+/* Sends one lifecycle event to every callback that wants it. */
+static void deliver(void *arg, const struct lv_dom_info *d, int32_t event, int32_t detail)
+{
+	struct lv_endpoint *ep = arg;
+	for (unsigned i = 0; i < ep->nc; i++) {
+		struct lv_session *s = &ep->c[i].s;
+		for (unsigned k = 0; k < s->ncb; k++)
+			if (!s->cb[k].has_dom || memcmp(s->cb[k].uuid, d->uuid, LV_UUID_LEN) == 0)
+				lv_events_put(&ep->c[i].out, s->cb[k].id, d, event, detail);
+	}
+}
+
+/* Lists the registry for changes while anyone listens, else forgets it.
+ * The first listing is taken right after a registration, so that changes
+ * from then on are seen; force: right after a change made through us, so
+ * virsh's own changes are never merged with each other (others' changes,
+ * e.g. the aivisor CLI's, are seen within EVENT_POLL_MS). */
+static void watch_events(struct lv_endpoint *ep, long long now, bool force)
+{
+	bool listening = false;
+	for (unsigned i = 0; i < ep->nc && !listening; i++)
+		listening = ep->c[i].s.ncb > 0;
+	if (!listening) {
+		if (lv_events_primed(ep->events))
+			lv_events_reset(ep->events);
+		return;
+	}
+	if (lv_events_primed(ep->events) && now < ep->next_event_poll && !force)
+		return;
+	/* a failed listing is retried at the next tick; the last one is kept */
+	lv_events_poll(ep->events, ep->be, deliver, ep);
+	ep->next_event_poll = now + EVENT_POLL_MS;
+}
+
 /* Reads what is there and dispatches complete packets; false: close it. */
 static bool client_read(struct lv_endpoint *ep, struct client *c)
 {
@@ -160,6 +198,10 @@ static bool client_read(struct lv_endpoint *ep, struct client *c)
 		if (c->in_len == want && want > 4) {
 			if (lv_dispatch(ep->be, &c->s, c->in, c->in_len, &c->out) == LV_DISP_CLOSE)
 				return false;
+			if (c->s.changed) {
+				c->s.changed = false;
+				watch_events(ep, now_ms(), true);
+			}
 			c->in_len = 0;
 			c->last_ms = now_ms();
 			packets++;
@@ -224,6 +266,8 @@ static void *loop(void *arg)
 			if (c->last_ms + ep->idle_ms < next)
 				next = c->last_ms + ep->idle_ms;
 		}
+		if (lv_events_primed(ep->events) && ep->next_event_poll < next)
+			next = ep->next_event_poll;
 		int timeout = next > now ? (int)(next - now) : 0;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
@@ -246,6 +290,7 @@ static void *loop(void *arg)
 			if (!keep)
 				client_close(ep, i);
 		}
+		watch_events(ep, now_ms(), false);
 		if (pfd[1].revents & POLLIN)
 			accept_one(ep, ep->rw_fd, false);
 		if (pfd[2].revents & POLLIN)
@@ -271,8 +316,9 @@ int lv_endpoint_start(const struct lv_endpoint_opts *o, const struct lv_backend 
 	ep->max_clients = o && o->max_clients ? o->max_clients : DEFAULT_MAX_CLIENTS;
 	ep->rw_fd = ep->ro_fd = -1;
 	ep->c = calloc(ep->max_clients, sizeof(*ep->c));
+	ep->events = lv_events_new();
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!ep->c || ep->wake_fd < 0) {
+	if (!ep->c || !ep->events || ep->wake_fd < 0) {
 		snprintf(err, errlen, "cannot set up the endpoint: %s", strerror(errno));
 		goto fail;
 	}
@@ -303,6 +349,7 @@ fail:
 	}
 	if (ep->wake_fd >= 0)
 		close(ep->wake_fd);
+	lv_events_free(ep->events);
 	free(ep->c);
 	free(ep);
 	return -1;
@@ -325,6 +372,7 @@ void lv_endpoint_stop(struct lv_endpoint *ep)
 		unlink(ep->ro_path);
 	}
 	close(ep->wake_fd);
+	lv_events_free(ep->events);
 	free(ep->c);
 	free(ep);
 }

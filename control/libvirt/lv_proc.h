@@ -87,6 +87,10 @@ int lv_proc_shutdown_flags(struct lv_call *c);
 int lv_proc_destroy(struct lv_call *c);
 int lv_proc_destroy_flags(struct lv_call *c);
 
+/* lifecycle event registration (lv_proc_event.c) */
+int lv_proc_event_register(struct lv_call *c);
+int lv_proc_event_deregister(struct lv_call *c);
+
 /* scheduler (lv_proc_sched.c) */
 int lv_proc_get_sched_type(struct lv_call *c);
 int lv_proc_get_sched_params(struct lv_call *c);

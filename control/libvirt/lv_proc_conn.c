@@ -16,6 +16,7 @@
 
 /* Features of CONNECT_SUPPORTS_FEATURE (libvirt-internal numbering). */
 #define FEATURE_PROGRAM_KEEPALIVE 10
+#define FEATURE_REMOTE_EVENT_CALLBACK 14
 #define FEATURE_REMOTE_CLOSE_CALLBACK 15
 
 static int host(struct lv_call *c, struct lv_host_info *hi)
@@ -47,10 +48,12 @@ int lv_proc_supports_feature(struct lv_call *c)
 	int rc = lv_args_end(c);
 	if (rc)
 		return rc;
-	/* Keepalive: we answer PINGs so idle virsh sessions stay up.  Close
-	 * callback: 360/361 are no-ops, saying yes keeps virsh quiet.  Everything
-	 * else (events, typed string params, migration) no. */
-	lv_xdr_put_i32(c->ret, f == FEATURE_PROGRAM_KEEPALIVE || f == FEATURE_REMOTE_CLOSE_CALLBACK);
+	/* Keepalive: we answer PINGs so idle virsh sessions stay up.  Event
+	 * callbacks: lifecycle events through 316/317/318.  Close callback:
+	 * 360/361 are no-ops, saying yes keeps virsh quiet.  Everything else
+	 * (typed string params, migration, fd passing) no. */
+	lv_xdr_put_i32(c->ret, f == FEATURE_PROGRAM_KEEPALIVE || f == FEATURE_REMOTE_EVENT_CALLBACK ||
+				       f == FEATURE_REMOTE_CLOSE_CALLBACK);
 	return 0;
 }
 

@@ -47,6 +47,11 @@ cat > "$TMP/t1.xml" <<XML
 </domain>
 XML
 
+# lifecycle events, watched from the read-only socket while the rest runs
+timeout 25 virsh -r -c "$UR" event --event lifecycle --loop > "$TMP/events.out" 2>&1 &
+EVPID=$!
+sleep 1
+
 expect_run "define" 0 "Domain 't1' defined" V define "$TMP/t1.xml"
 expect_run "list --all shows it shut off" 0 "t1 +shut off" V list --all
 expect_run "list hides it" 0 "^ Id +Name +State" bash -c "virsh -c '$U' list | grep -v t1"
@@ -79,6 +84,12 @@ expect_run "destroy" 0 "Domain 't1' destroyed" V destroy t1
 expect_run "domstate --reason after destroy" 0 "shut off \(destroyed\)" V domstate --reason t1
 expect_run "undefine" 0 "Domain 't1' has been undefined" V undefine t1
 expect_run "gone" 1 "failed to get domain 't1'" V dominfo t1
+
+sleep 1
+kill "$EVPID" 2>/dev/null; wait "$EVPID" 2>/dev/null
+expect_run "virsh event: lifecycle in order" 0 \
+	"for domain 't1': Defined Added.*for domain 't1': Started Booted.*for domain 't1': Stopped Shutdown.*Started Booted.*Stopped Destroyed.*for domain 't1': Undefined Removed" \
+	bash -c "tr '\n' ' ' < '$TMP/events.out'"
 
 expect_run "version" 0 "Running hypervisor: aivisor 0.1.0" V version
 expect_run "nodeinfo" 0 "CPU\(s\): +$(nproc).*Memory size: +[0-9]+ KiB" bash -c "virsh -c '$U' nodeinfo | tr '\n' ' '"

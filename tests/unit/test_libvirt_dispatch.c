@@ -491,6 +491,53 @@ static void dumpxml_and_dominfo_calls(void **state)
 	lv_xdr_wr_free(&a);
 }
 
+static void event_callbacks_register_and_deregister(void **state)
+{
+	struct fx *f = *state;
+	struct lv_xdr_wr a;
+	struct reply rep;
+	int32_t id0, id1;
+	lv_xdr_wr_init(&a, 4096);
+	open_conn(f, 0);
+	define_t1(f);
+	lv_xdr_put_i32(&a, 0);		/* lifecycle, every domain */
+	lv_xdr_put_u32(&a, 0);
+	expect_ok(f, 316, &a, &rep);
+	assert_true(lv_xdr_get_i32(&rep.r, &id0));
+	a.len = 0;
+	lv_xdr_put_i32(&a, 0);		/* lifecycle, one domain */
+	lv_xdr_put_u32(&a, 1);
+	put_dom(&a, "t1", t1_uuid, -1);
+	expect_ok(f, 316, &a, &rep);
+	assert_true(lv_xdr_get_i32(&rep.r, &id1));
+	assert_true(id1 != id0);
+	assert_int_equal(f->s.ncb, 2);
+	assert_true(f->s.cb[1].has_dom);
+	assert_memory_equal(f->s.cb[1].uuid, t1_uuid, 16);
+	a.len = 0;
+	lv_xdr_put_i32(&a, 5);		/* a reboot event: not ours */
+	lv_xdr_put_u32(&a, 0);
+	expect_error(f, 316, &a, LV_ERR_NO_SUPPORT);
+	a.len = 0;
+	lv_xdr_put_i32(&a, 0);
+	lv_xdr_put_u32(&a, 1);
+	put_dom(&a, "x", (const unsigned char *)"0123456789abcdef", -1);
+	expect_error(f, 316, &a, LV_ERR_NO_DOMAIN);
+	a.len = 0;
+	lv_xdr_put_i32(&a, id0);
+	expect_ok(f, 317, &a, &rep);
+	expect_error(f, 317, &a, LV_ERR_INVALID_ARG);	/* already gone */
+	assert_int_equal(f->s.ncb, 1);
+	/* the callback table is bounded */
+	a.len = 0;
+	lv_xdr_put_i32(&a, 0);
+	lv_xdr_put_u32(&a, 0);
+	for (int i = 1; i < LV_SESSION_CALLBACKS; i++)
+		expect_ok(f, 316, &a, &rep);
+	expect_error(f, 316, &a, LV_ERR_OPERATION_FAILED);
+	lv_xdr_wr_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(broken_framing_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(keepalive_ping_gets_pong, setup, teardown),
 		cmocka_unit_test_setup_teardown(dumpxml_and_dominfo_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(event_callbacks_register_and_deregister, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,12 @@ static int setup(void **state)
 	return start(state, 400, 8);
 }
 
+/* for tests whose clients wait longer than 400 ms without sending */
+static int setup_patient(void **state)
+{
+	return start(state, 10000, 8);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
@@ -273,6 +279,68 @@ static void read_only_clients_cannot_take_every_slot(void **state)
 		close(fds[i]);
 }
 
+/* Reads packets until one is a lifecycle event; returns its event number, -1 if none in time. */
+static int next_event(int fd, char *name, size_t namesz, int32_t *detail)
+{
+	uint8_t buf[512];
+	for (;;) {
+		ssize_t n = recv_packet(fd, buf, sizeof(buf), 3000);
+		if (n <= 0)
+			return -1;
+		struct lv_xdr_rd r;
+		struct lv_hdr h;
+		lv_xdr_rd_init(&r, buf, (size_t)n);
+		assert_true(lv_rpc_decode_hdr(&r, (size_t)n, &h));
+		if (h.proc != 318)
+			continue;
+		assert_int_equal(h.type, LV_MESSAGE);
+		int32_t cb, id, ev;
+		unsigned char uuid[16];
+		assert_true(lv_xdr_get_i32(&r, &cb) && lv_xdr_get_cstring(&r, name, namesz) &&
+			    lv_xdr_get_fixed(&r, uuid, 16) && lv_xdr_get_i32(&r, &id) && lv_xdr_get_i32(&r, &ev) &&
+			    lv_xdr_get_i32(&r, detail));
+		return ev;
+	}
+}
+
+static void lifecycle_events_reach_listeners(void **state)
+{
+	struct fx *f = *state;
+	struct lv_xdr_wr a;
+	uint8_t buf[512];
+	char name[64];
+	int32_t detail;
+	lv_xdr_wr_init(&a, 4096);
+	int listener = connect_to(f->ro);	/* read-only clients may listen */
+	open_conn(listener, 0);
+	lv_xdr_put_i32(&a, 0);
+	lv_xdr_put_u32(&a, 0);
+	send_call(listener, 316, 1, &a);
+	assert_int_equal(recv_packet(listener, buf, sizeof(buf), 2000), 32);
+
+	int actor = connect_to(f->rw);
+	open_conn(actor, 0);
+	a.len = 0;
+	lv_xdr_put_cstring(&a, "<domain type='aivisor'><name>ev1</name><memory>65536</memory><os><kernel>/p</kernel></os></domain>");
+	send_call(actor, 11, 1, &a);
+	ssize_t n = recv_packet(actor, buf, sizeof(buf), 2000);
+	assert_true(n > 28);
+	assert_int_equal(buf[27], LV_STATUS_OK);
+	/* start it by the reference the define returned */
+	a.len = 0;
+	lv_xdr_put_fixed(&a, buf + 28, (size_t)n - 28);
+	send_call(actor, 9, 2, &a);
+	assert_int_equal(recv_packet(actor, buf, sizeof(buf), 2000), 28);
+
+	assert_int_equal(next_event(listener, name, sizeof(name), &detail), 0);	/* defined */
+	assert_string_equal(name, "ev1");
+	assert_int_equal(next_event(listener, name, sizeof(name), &detail), 2);	/* started */
+	assert_int_equal(detail, 0);
+	lv_xdr_wr_free(&a);
+	close(actor);
+	close(listener);
+}
+
 static void refuses_a_socket_in_use(void **state)
 {
 	struct fx *f = *state;
@@ -297,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pipelined_calls_all_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_only_clients_cannot_take_every_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle_events_reach_listeners, setup_patient, teardown),
 		cmocka_unit_test_setup_teardown(refuses_a_socket_in_use, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
