@@ -301,6 +301,9 @@ static int wait_until(struct vgpu *g, int (*cond)(const struct vgpu *, uint32_t)
 
 int vgpu_wait(struct vgpu *g, uint32_t seq, int64_t timeout_ns)
 {
+	/* A fence nothing has been queued for would never pass. */
+	if ((int32_t)(seq - g->tail) > 0)
+		return -EINVAL;
 	if ((int32_t)(seq - g->published) > 0) {
 		int rc = vgpu_submit(g);
 		if (rc)

@@ -103,8 +103,9 @@ int vgpu_submit(struct vgpu *g);
 uint32_t vgpu_seq(const struct vgpu *g);
 /* Waits until the fence reaches seq: bounded spin, then blocks (host
  * process: poll on the completion eventfd; microVM: AIVISOR_SYS_VGPU_WAIT).
- * timeout_ns < 0 = forever.  Returns 0, -ETIMEDOUT, or -EIO when the window
- * is in the ERROR state (vgpu_reset). */
+ * timeout_ns < 0 = forever.  Returns 0, -ETIMEDOUT, -EINVAL for a seq
+ * beyond vgpu_seq(), or -EIO when the window is in the ERROR state
+ * (vgpu_reset). */
 int vgpu_wait(struct vgpu *g, uint32_t seq, int64_t timeout_ns);
 /* submit + wait for everything; -EREMOTEIO when a command failed since the
  * previous vgpu_sync (details: vgpu_next_error). */
