@@ -18,24 +18,25 @@ SECS=${SCHED_BENCH_SECONDS:-10}
 
 pct() { awk -v x="$1" 'BEGIN { printf "%.1f", 100 * x }'; }
 
-# --- CPU split: weights 1:3 on one core ----------------------------------
+# --- CPU split: two CPU-bound microVMs, weights 1:3, on one core --------
 CS=$BIN/aivisor-cpuslice
-SPIN='while :; do :; done'
-if [ -x "$CS" ]; then
-	"$CS" --name bench-cpu-a --cpus 0 --cpu-weight 100 --seconds 4 -- sh -c "$SPIN" > "$TMP/ca" 2>&1 &
-	"$CS" --name bench-cpu-b --cpus 0 --cpu-weight 300 --seconds 4 -- sh -c "$SPIN" > "$TMP/cb" 2>&1 &
+if [ -x "$CS" ] && [ -x "$BIN/aivisor-vmm" ] && [ -x "$GUEST/cpuloop" ]; then
+	for w in 100 300; do
+		"$CS" --name "bench-cpu-$w" --cpus 0 --cpu-weight "$w" --seconds 4 -- \
+			"$BIN/aivisor-vmm" --memory 64 "$GUEST/cpuloop" 100000000000 > "$TMP/c$w" 2>&1 &
+	done
 	wait
-	a=$(sed -n 's/^cpu_ns \([0-9]*\).*/\1/p' "$TMP/ca"); b=$(sed -n 's/^cpu_ns \([0-9]*\).*/\1/p' "$TMP/cb")
+	a=$(sed -n 's/^cpu_ns \([0-9]*\).*/\1/p' "$TMP/c100"); b=$(sed -n 's/^cpu_ns \([0-9]*\).*/\1/p' "$TMP/c300")
 	if [ -n "$a" ] && [ -n "$b" ]; then
 		sa=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", 100 * a / (a + b) }')
 		sb=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", 100 * b / (a + b) }')
-		echo "CPU slicing, two spinning tenants on CPU 0, weights 1:3 (4 s)"
+		echo "CPU slicing, two CPU-bound microVMs on CPU 0, CPU weights 1:3 (4 s)"
 		printf '  %-10s %8s %8s\n' tenant target measured
 		printf '  %-10s %7s%% %7s%%\n' "weight 1" 25.0 "$sa" "weight 3" 75.0 "$sb"
 		echo "BENCH sched_cpu_share_w1 $sa % baseline=25.0 ratio=$(awk -v s="$sa" 'BEGIN { printf "%.3f", s / 25 }')"
 		echo "BENCH sched_cpu_share_w3 $sb % baseline=75.0 ratio=$(awk -v s="$sb" 'BEGIN { printf "%.3f", s / 75 }')"
 	else
-		echo "CPU slicing: no figures ($(cat "$TMP/ca" "$TMP/cb"))"
+		echo "CPU slicing: no figures ($(cat "$TMP/c100" "$TMP/c300"))"
 	fi
 fi
 
