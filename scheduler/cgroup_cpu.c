@@ -324,13 +324,16 @@ int cgroup_cpu_set_cpus(struct cgroup_cpu *cg, const char *cpus, char *err, size
 int cgroup_cpu_set_limits(struct cgroup_cpu *cg, const struct cgroup_cpu_limits *lim,
 			  char *err, size_t err_len)
 {
-	int rc = 0;
+	int rc;
 
-	if (lim->weight)
-		rc = cgroup_cpu_set_weight(cg, lim->weight, err, err_len);
-	if (rc == 0 && lim->cap_pct)
+	/* Unset fields are written too, as the defaults, so a live change can
+	 * also lift a cap or a pinning. */
+	rc = cgroup_cpu_set_weight(cg, lim->weight ? lim->weight : CGROUP_CPU_WEIGHT_DEFAULT, err,
+				   err_len);
+	if (rc == 0)
 		rc = cgroup_cpu_set_cap(cg, lim->cap_pct, err, err_len);
-	if (rc == 0 && lim->cpus[0])
+	/* Without a cpuset controller, "not pinned" is already true. */
+	if (rc == 0 && (lim->cpus[0] || cg->set_dir[0]))
 		rc = cgroup_cpu_set_cpus(cg, lim->cpus, err, err_len);
 	return rc;
 }

@@ -85,7 +85,9 @@ int cgroup_cpu_create(const struct cgroup_cpu_host *host, const char *name,
 int cgroup_cpu_set_weight(struct cgroup_cpu *cg, uint32_t weight, char *err, size_t err_len);
 int cgroup_cpu_set_cap(struct cgroup_cpu *cg, uint32_t cap_pct, char *err, size_t err_len);
 int cgroup_cpu_set_cpus(struct cgroup_cpu *cg, const char *cpus, char *err, size_t err_len);
-/* Applies every field of lim that is set. */
+/* Makes the group match lim: fields not set go back to the defaults
+ * (weight 100, no cap, every CPU), so a live change can lift a cap or a
+ * pinning. */
 int cgroup_cpu_set_limits(struct cgroup_cpu *cg, const struct cgroup_cpu_limits *lim,
 			  char *err, size_t err_len);
 

@@ -125,6 +125,34 @@ static void test_v2_protocol(void **state)
 	assert_string_equal(buf, "0-1");
 	assert_int_equal(cgroup_cpu_set_cpus(cg, "1-0", err, sizeof err), -EINVAL);
 
+	/* A live change to "weight 200, nothing else" lifts cap and pinning. */
+	{
+		struct cgroup_cpu_limits lim;
+
+		cgroup_cpu_limits_init(&lim);
+		lim.weight = 200;
+		lim.cap_pct = 50;
+		snprintf(lim.cpus, sizeof lim.cpus, "1");
+		assert_int_equal(cgroup_cpu_set_limits(cg, &lim, err, sizeof err), 0);
+		get("aivisor/t1/cpu.max", buf, sizeof buf);
+		assert_string_equal(buf, "50000 100000");
+		get("aivisor/t1/cpuset.cpus", buf, sizeof buf);
+		assert_string_equal(buf, "1");
+		lim.cap_pct = 0;
+		lim.cpus[0] = '\0';
+		assert_int_equal(cgroup_cpu_set_limits(cg, &lim, err, sizeof err), 0);
+		get("aivisor/t1/cpu.weight", buf, sizeof buf);
+		assert_string_equal(buf, "200");
+		get("aivisor/t1/cpu.max", buf, sizeof buf);
+		assert_string_equal(buf, "max 100000");
+		get("aivisor/t1/cpuset.cpus", buf, sizeof buf);
+		assert_string_equal(buf, "");
+		lim.weight = 0;
+		assert_int_equal(cgroup_cpu_set_limits(cg, &lim, err, sizeof err), 0);
+		get("aivisor/t1/cpu.weight", buf, sizeof buf);
+		assert_string_equal(buf, "100");
+	}
+
 	assert_int_equal(cgroup_cpu_attach_thread(cg, 4242, err, sizeof err), 0);
 	get("aivisor/t1/cgroup.procs", buf, sizeof buf);
 	assert_string_equal(buf, "4242");
