@@ -30,6 +30,7 @@
 #define OUT_LIMIT (32u * 1024 * 1024)	/* replies a client has not read yet */
 #define OUT_HIGH (1u * 1024 * 1024)	/* stop reading calls above this backlog */
 #define PACKETS_PER_WAKE 16		/* fairness: then let the others in */
+#define IN_KEEP (64u * 1024)		/* input buffer kept between packets */
 #define EVENT_POLL_MS 500		/* how often the registry is compared while someone listens */
 
 struct client {
@@ -203,6 +204,11 @@ static bool client_read(struct lv_endpoint *ep, struct client *c)
 				watch_events(ep, now_ms(), true);
 			}
 			c->in_len = 0;
+			if (c->in_cap > IN_KEEP) {	/* a big define is rare: don't hold its buffer */
+				free(c->in);
+				c->in = NULL;
+				c->in_cap = 0;
+			}
 			c->last_ms = now_ms();
 			packets++;
 			continue;

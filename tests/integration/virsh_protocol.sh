@@ -100,6 +100,8 @@ printf '<domain type="qemu"><name>q</name><devices/></domain>' > "$TMP/bad.xml"
 expect_run "define refuses foreign XML" 1 "must be 'aivisor'" V define "$TMP/bad.xml"
 printf '<!DOCTYPE d [<!ENTITY a "aaaa">]><domain type="aivisor"><name>&a;</name></domain>' > "$TMP/ent.xml"
 expect_run "define refuses entities" 1 "DOCTYPE" V define "$TMP/ent.xml"
+{ printf "<domain type='aivisor'><!-- "; head -c 1500000 /dev/zero | tr '\0' x; printf " --><name>big</name></domain>"; } > "$TMP/huge.xml"
+expect_run "define refuses a huge document" 1 "more than the 1048576 allowed" V define "$TMP/huge.xml"
 expect_run "nothing half-defined" 0 "^ Id +Name +State[ -]*$" bash -c "virsh -c '$U' list --all | tr '\n' ' '"
 
 # read-only socket (what `virsh -r` uses)
