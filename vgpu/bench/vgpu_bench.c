@@ -62,7 +62,7 @@ static void fill_inputs(float *a, float *b, float *c, int n)
 	}
 }
 
-#define ROUNDS 3
+#define ROUNDS 6
 
 /* Median seconds per vGPU sgemm, measured in ROUNDS rounds separated by
  * pauses; round r runs after native round r (when there is one). */
