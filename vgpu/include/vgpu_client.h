@@ -13,8 +13,10 @@
  * Buffers are arena offsets (uint64_t); the tenant owns its arena layout,
  * the library's allocator is a convenience.  Encoders only queue commands
  * (into the submission ring, or into a graph being recorded); nothing runs
- * until vgpu_submit/vgpu_sync.  Every function returns 0 or a negative
- * errno; the library never prints.  A handle is not thread-safe.
+ * until vgpu_submit/vgpu_sync, except that an encoder finding the ring full
+ * publishes what is queued and waits for room.  Every function returns 0
+ * or a negative errno; the library never prints.  A handle is not
+ * thread-safe.
  */
 #ifndef VGPU_CLIENT_H
 #define VGPU_CLIENT_H
