@@ -17,6 +17,9 @@
  * cannot overflow.
  */
 #define VSCALE 1024u
+/* A higher-class tenant busy within this long counts as active: lower
+ * classes then run in latency chunks (sched_chunk_ns_for). */
+#define LATENCY_ACTIVE_NS 100000000ull
 #define MAX_CHARGE_NS (1ull << 40)
 
 struct tenant {
@@ -29,6 +32,7 @@ struct tenant {
 	uint64_t cap_last_ns; /* time cap_tokens was last refilled */
 	int64_t min_tokens;   /* ns of run time the minimum still owes */
 	uint64_t min_last_ns; /* time min_tokens was last refilled */
+	uint64_t last_busy_ns; /* when it last became busy or idle */
 	struct sched_stats st;
 };
 
@@ -36,6 +40,7 @@ struct sched {
 	uint64_t slice_ns;
 	uint64_t max_lag_ns;
 	uint64_t latency_chunk_ns;
+	uint64_t now_ns;   /* latest time a caller passed in */
 	struct tenant *t;
 	size_t n, alloc;
 	uint64_t class_vtime[SCHED_CLASS_COUNT]; /* monotonic per-class clock */
@@ -94,10 +99,20 @@ uint64_t sched_chunk_ns_for(const struct sched *s, uint32_t running_id)
 
 	if (!cur)
 		return s->slice_ns;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].p.cls < cur->p.cls)
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tenant *t = &s->t[i];
+
+		if (t->p.cls < cur->p.cls && t->last_busy_ns &&
+		    (t->busy || s->now_ns - t->last_busy_ns < LATENCY_ACTIVE_NS))
 			return s->latency_chunk_ns;
+	}
 	return s->slice_ns;
+}
+
+static void saw_time(struct sched *s, uint64_t now)
+{
+	if (now > s->now_ns)
+		s->now_ns = now;
 }
 
 static uint32_t min_sum_except(const struct sched *s, const struct tenant *skip)
@@ -264,10 +279,12 @@ int sched_tenant_busy(struct sched *s, uint32_t id, bool busy, uint64_t now_ns)
 
 	if (!t)
 		return -ENOENT;
+	saw_time(s, now_ns);
 	if (busy == t->busy)
 		return 0;
 	refill(s, t, now_ns);
 	t->busy = busy;
+	t->last_busy_ns = now_ns;
 	if (busy) {
 		uint64_t lag_v = s->max_lag_ns * VSCALE / t->p.weight;
 		uint64_t floor = s->class_vtime[t->p.cls] - lag_v;
@@ -344,6 +361,8 @@ int sched_pick(struct sched *s, uint64_t now_ns, uint32_t *id, uint64_t *retry_a
 	bool seen[SCHED_CLASS_COUNT] = { false };
 	uint64_t minv[SCHED_CLASS_COUNT] = { 0 };
 
+	saw_time(s, now_ns);
+
 	/* Keep the slice holder while its slice lasts and nobody must go first. */
 	if (cur && eligible(s, cur, now_ns) && s->turn_ns < s->slice_ns &&
 	    !sched_should_yield(s, cur->id, now_ns)) {
@@ -389,6 +408,7 @@ int sched_charge(struct sched *s, uint32_t id, uint64_t ran_ns, uint64_t now_ns)
 
 	if (!t)
 		return -ENOENT;
+	saw_time(s, now_ns);
 	refill(s, t, now_ns);
 	num = v * VSCALE + t->vrem;
 	t->vtime += num / t->p.weight;

@@ -139,10 +139,11 @@ uint64_t sched_chunk_ns(const struct sched *s);
 
 /*
  * The chunk bound for work of tenant running_id: the slice, or the shorter
- * latency chunk (sched_config.latency_chunk_ns) while any tenant of a higher
- * class is attached, busy or not, because a latency-sensitive request may
- * arrive at any moment and waits for the chunk that is running.  Unknown
- * ids get the slice.
+ * latency chunk (sched_config.latency_chunk_ns) while a tenant of a higher
+ * class is active (busy now or within the last 100 ms), because its next
+ * request may come any moment and waits for the chunk that is running.
+ * Shorter pieces cost the lower class throughput (see docs/SCHEDULER.md),
+ * hence only while the higher class is active.  Unknown ids get the slice.
  */
 uint64_t sched_chunk_ns_for(const struct sched *s, uint32_t running_id);
 

@@ -360,12 +360,27 @@ static void test_latency_chunk(void **state)
 	/* Alone in the top class: long commands run in slices. */
 	assert_int_equal(sched_chunk_ns_for(m.s, 1), 2 * MS);
 	assert_int_equal(sched_chunk_ns_for(m.s, 99), 2 * MS);
-	/* A high-priority tenant is attached (idle): lower classes run in
-	 * short chunks so its next request waits little; it runs in slices. */
-	add(&m, 3, SCHED_CLASS_HIGH, 100, 0, 0);
-	assert_int_equal(sched_tenant_busy(m.s, 3, false, m.now), 0);
+	/* A high-priority tenant attached but never busy changes nothing. */
+	{
+		struct sched_params p = { .cls = SCHED_CLASS_HIGH, .weight = 100 };
+
+		assert_int_equal(sched_tenant_add(m.s, 3, &p, NULL, 0), 0);
+	}
+	assert_int_equal(sched_chunk_ns_for(m.s, 1), 2 * MS);
+	/* Once active, lower classes run in short chunks so its next request
+	 * waits little; it runs in slices itself. */
+	assert_int_equal(sched_tenant_busy(m.s, 3, true, m.now), 0);
 	assert_int_equal(sched_chunk_ns_for(m.s, 1), SCHED_LATENCY_CHUNK_NS_DEFAULT);
 	assert_int_equal(sched_chunk_ns_for(m.s, 3), 2 * MS);
+	run_for(&m, 5 * MS);
+	assert_int_equal(sched_tenant_busy(m.s, 3, false, m.now), 0);
+	run_for(&m, 99 * MS);
+	assert_int_equal(sched_chunk_ns_for(m.s, 1), SCHED_LATENCY_CHUNK_NS_DEFAULT);
+	/* 100 ms idle: back to slices. */
+	run_for(&m, 2 * MS);
+	assert_int_equal(sched_chunk_ns_for(m.s, 1), 2 * MS);
+	assert_int_equal(sched_tenant_busy(m.s, 3, true, m.now), 0);
+	assert_int_equal(sched_chunk_ns_for(m.s, 2), SCHED_LATENCY_CHUNK_NS_DEFAULT);
 	assert_int_equal(sched_tenant_remove(m.s, 3), 0);
 	assert_int_equal(sched_chunk_ns_for(m.s, 2), 2 * MS);
 	sched_destroy(m.s);
