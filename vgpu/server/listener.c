@@ -184,10 +184,29 @@ static void serve_request(struct vgpu_server *s, int fd)
 		close(fds[i]);
 }
 
+void listener_resume(struct vgpu_server *s)
+{
+	if (!s->listen_paused)
+		return;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->listen_fd };
+	if (!epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev))
+		s->listen_paused = false;
+}
+
 void listener_event(struct vgpu_server *s, int fd, uint32_t events)
 {
 	if (fd == s->listen_fd) {
 		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Out of fds: free one from a silent client, or stop
+			 * listening (a level-triggered listener would spin)
+			 * until a tenant leaves. */
+			if (s->npending)
+				drop_conn(s, s->pending[0]);
+			else if (!epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL))
+				s->listen_paused = true;
+			return;
+		}
 		if (c < 0)
 			return;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = c };

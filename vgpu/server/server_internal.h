@@ -72,6 +72,7 @@ struct vgpu_server {
 	uint32_t ntenants;
 	int pending[VGPU_MAX_PENDING];   /* oldest first */
 	uint32_t npending;
+	bool listen_paused;      /* out of fds: listener off until a detach */
 };
 
 uint64_t vgpu_now_ns(void);
@@ -79,6 +80,8 @@ uint64_t vgpu_now_ns(void);
 /* listener.c */
 int listener_open(struct vgpu_server *s, char *err, size_t errlen);
 void listener_event(struct vgpu_server *s, int fd, uint32_t events);
+/* Listens again after running out of fds (called when fds are freed). */
+void listener_resume(struct vgpu_server *s);
 
 /* tenant.c */
 int tenant_attach(struct vgpu_server *s, int sock, const void *req, size_t len,

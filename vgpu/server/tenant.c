@@ -230,4 +230,5 @@ void tenant_detach(struct vgpu_server *s, struct tenant *t)
 	__atomic_store_n(&t->ctrl->status, VGPU_STATUS_ERROR, __ATOMIC_RELEASE);
 	tenant_signal(t);
 	free_tenant(t);
+	listener_resume(s);
 }
