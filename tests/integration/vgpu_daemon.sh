@@ -41,6 +41,20 @@ wait $TP
 if [ "$seen" = yes ]; then ok "vgpu stats count an attached tenant's commands"
 else skip "vgpu stats count an attached tenant's commands" "the tenant finished before a stats poll (timing)"; fi
 
+# A tenant killed mid-work is detached; the server keeps serving others.
+"$BIN/aivisor-vgpu-selftest" "unix:$SOCK" >/dev/null 2>&1 &
+KP=$!
+sleep 0.05
+kill -KILL $KP 2>/dev/null; wait $KP 2>/dev/null
+gone=no
+for _ in $(seq 100); do
+	"$BIN/aivisor-vgpud" --socket "$SOCK" --stats 2>/dev/null | grep -q '"tenants":\[\]' && { gone=yes; break; }
+	sleep 0.02
+done
+out=$("$BIN/aivisor-vgpu-selftest" "unix:$SOCK" 2>&1); rc=$?
+[ "$gone" = yes ] && [ "$rc" = 0 ] && ok "a killed tenant is detached and the server serves the next one" \
+	|| notok "a killed tenant is detached and the server serves the next one" "gone=$gone rc=$rc"
+
 expect_run "vgpud rejects --threads 0" 2 "threads wants" "$BIN/aivisor-vgpud" --threads 0
 expect_run "vgpud rejects a bad slice" 2 "slice-ms wants" "$BIN/aivisor-vgpud" --slice-ms 100
 expect_run "vgpud rejects an unknown backend" 1 "unknown backend .nope." \
