@@ -413,8 +413,13 @@ int sched_charge(struct sched *s, uint32_t id, uint64_t ran_ns, uint64_t now_ns)
 	num = v * VSCALE + t->vrem;
 	t->vtime += num / t->p.weight;
 	t->vrem = num % t->p.weight;
-	if (t->p.cap_permille)
+	/* Cap debt is repaid in full (that is what makes the cap exact) but
+	 * bounded, so a stream of charges cannot overflow it. */
+	if (t->p.cap_permille) {
 		t->cap_tokens -= (int64_t)v;
+		if (t->cap_tokens < -(int64_t)MAX_CHARGE_NS)
+			t->cap_tokens = -(int64_t)MAX_CHARGE_NS;
+	}
 	/* Debt on the minimum is bounded: running above the minimum earlier
 	 * must not cancel the guarantee later. */
 	t->min_tokens -= (int64_t)v;
