@@ -438,8 +438,10 @@ int cgroup_cpu_destroy(struct cgroup_cpu *cg, char *err, size_t err_len)
 
 		if (!cg->dir[d][0])
 			continue;
+		/* A task that cannot be moved keeps rmdir failing with EBUSY,
+		 * which is what gets reported; tasks also leave a cgroup
+		 * asynchronously after exit, hence the retries. */
 		evacuate(cg, d, NULL, 0);
-		/* Tasks leave a cgroup asynchronously after exit: retry a while. */
 		while (rmdir(cg->dir[d]) < 0) {
 			int e = errno;
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
