@@ -313,6 +313,19 @@ static void test_minimum(void **state)
 	assert_true(share(&m, 2, b, SEC) > 0.19 && share(&m, 2, b, SEC) < 0.21);
 	assert_true(share(&m, 1, b, SEC) > 0.79);
 	assert_int_equal(m.served[3] - b[3], 0);
+	/* An owed minimum makes the running higher class yield. */
+	{
+		uint32_t id;
+
+		assert_int_equal(sched_tenant_busy(m.s, 2, false, m.now), 0);
+		run_for(&m, 10 * MS);
+		assert_int_equal(sched_tenant_busy(m.s, 2, true, m.now), 0);
+		assert_false(sched_should_yield(m.s, 1, m.now));
+		m.now += 50000; /* the minimum's bucket fills while it waits */
+		assert_true(sched_should_yield(m.s, 1, m.now));
+		assert_int_equal(sched_pick(m.s, m.now, &id, NULL), 0);
+		assert_int_equal(id, 2);
+	}
 	sched_destroy(m.s);
 }
 
