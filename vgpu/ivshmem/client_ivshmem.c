@@ -220,16 +220,26 @@ int ivshmem_client_wait(bool (*done)(void *arg), void *arg, uint32_t spin_iters,
 	}
 	if (poll_ns == 0)
 		poll_ns = IVSHMEM_POLL_NS;
+	uint64_t max_ns = poll_ns > IVSHMEM_POLL_MAX_NS ? poll_ns : IVSHMEM_POLL_MAX_NS;
 	int64_t start = now_ns();
 	int64_t deadline = (timeout_ns < 0 || timeout_ns > INT64_MAX - start) ? INT64_MAX
 									   : start + timeout_ns;
-	struct timespec ts = { .tv_sec = (time_t)(poll_ns / 1000000000u),
-			       .tv_nsec = (long)(poll_ns % 1000000000u) };
 	for (;;) {
 		if (done(arg))
 			return 0;
-		if (now_ns() >= deadline)
+		int64_t now = now_ns();
+		if (now >= deadline)
 			return -ETIMEDOUT;
+		/* Each wake-up costs the vCPU (dearly under TCG): naps double up
+		 * to max_ns, so a long command costs few of them while a short
+		 * one still gets a short first nap.  Never past the deadline. */
+		uint64_t nap = poll_ns;
+		if ((uint64_t)(deadline - now) < nap)
+			nap = (uint64_t)(deadline - now);
+		struct timespec ts = { .tv_sec = (time_t)(nap / 1000000000u),
+				       .tv_nsec = (long)(nap % 1000000000u) };
 		nanosleep(&ts, NULL);
+		if (poll_ns < max_ns)
+			poll_ns = poll_ns * 2 < max_ns ? poll_ns * 2 : max_ns;
 	}
 }

@@ -26,7 +26,8 @@
 #define IVSHMEM_SYSFS_PCI       "/sys/bus/pci/devices"
 #define IVSHMEM_REG_DOORBELL    12u     /* BAR0 register offset */
 #define IVSHMEM_VGPU_PEER       0u      /* the vGPU server's peer id */
-#define IVSHMEM_POLL_NS         20000   /* default nap between fence checks */
+#define IVSHMEM_POLL_NS         20000   /* first nap between fence checks */
+#define IVSHMEM_POLL_MAX_NS     1000000 /* naps double up to this */
 
 struct ivshmem_client {
 	void *window;            /* BAR2 mapping: the vGPU window */
@@ -48,9 +49,10 @@ void ivshmem_client_close(struct ivshmem_client *c);
 /* Rings the vGPU server's doorbell (peer 0, vector 0). */
 void ivshmem_client_ring(struct ivshmem_client *c);
 
-/* Waits until done(arg) returns true: spins spin_iters times, then polls
- * every poll_ns nanoseconds (0 = 20 us).  timeout_ns < 0 = forever.
- * Returns 0 or -ETIMEDOUT. */
+/* Waits until done(arg) returns true: spins spin_iters times, then naps
+ * and re-checks, the first nap poll_ns nanoseconds (0 = IVSHMEM_POLL_NS),
+ * each next one twice as long up to IVSHMEM_POLL_MAX_NS (or poll_ns if
+ * larger).  timeout_ns < 0 = forever.  Returns 0 or -ETIMEDOUT. */
 int ivshmem_client_wait(bool (*done)(void *arg), void *arg, uint32_t spin_iters,
 			uint64_t poll_ns, int64_t timeout_ns);
 
