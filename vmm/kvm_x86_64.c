@@ -146,14 +146,16 @@ static int probe_syscall_cpl(struct kvm_vcpu *c, int *cpl, char *err, size_t err
 	return 0;
 }
 
-int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
-		   int *syscall_cpl, char *err, size_t errlen)
+/* CPL3 long-mode segments and control registers (FS base fs_base),
+ * syscall MSRs and XCR0.  *s receives the special registers set. */
+static int set_cpu_state(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t fs_base, struct kvm_sregs *s,
+			 char *err, size_t errlen)
 {
-	struct kvm_sregs s;
-	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(c->fd, KVM_GET_SREGS, s) < 0)
 		return fail(err, errlen, "KVM_GET_SREGS");
-	boot_fill_sregs(&s);
-	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+	boot_fill_sregs(s);
+	s->fs.base = fs_base;
+	if (ioctl(c->fd, KVM_SET_SREGS, s) < 0)
 		return fail(err, errlen, "KVM_SET_SREGS");
 
 	struct {
@@ -172,7 +174,15 @@ int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64
 	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = pick_xcr0(vm->cpuid) } } };
 	if (ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
 		return fail(err, errlen, "KVM_SET_XCRS (XCR0 0x%llx)", (unsigned long long)xcrs.xcrs[0].value);
+	return 0;
+}
 
+int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
+		   int *syscall_cpl, char *err, size_t errlen)
+{
+	struct kvm_sregs s;
+	if (set_cpu_state(vm, c, 0, &s, err, errlen))
+		return -1;
 	/* The probe may leave the vCPU at CPL0 in the stub: reload CPL3 state. */
 	if (probe_syscall_cpl(c, syscall_cpl, err, errlen))
 		return -1;
@@ -185,6 +195,28 @@ int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64
 		return fail(err, errlen, "KVM_SET_REGS");
 	if (vm->sync_regs)
 		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	return 0;
+}
+
+int kvm_vcpu_setup_thread(struct kvm_vm *vm, struct kvm_vcpu *c, const struct kvm_regs *r,
+			  uint64_t fs_base, char *err, size_t errlen)
+{
+	struct kvm_sregs s;
+	if (set_cpu_state(vm, c, fs_base, &s, err, errlen))
+		return -1;
+	if (ioctl(c->fd, KVM_SET_REGS, r) < 0)
+		return fail(err, errlen, "KVM_SET_REGS");
+	if (vm->sync_regs)
+		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	return 0;
+}
+
+int kvm_vcpu_get_fs_base(struct kvm_vcpu *c, uint64_t *base)
+{
+	struct kvm_sregs s;
+	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	*base = s.fs.base;
 	return 0;
 }
 

@@ -24,7 +24,7 @@ sys_fn sys_brk, sys_mmap, sys_munmap, sys_mprotect, sys_madvise, sys_mremap;
 sys_fn sys_clock_gettime, sys_clock_getres, sys_gettimeofday, sys_time, sys_nanosleep,
 	sys_clock_nanosleep;
 /* sys_misc.c */
-sys_fn sys_exit, sys_exit_group, sys_getpid, sys_getppid, sys_getuid, sys_set_tid_address,
+sys_fn sys_exit_group, sys_getpid, sys_getppid, sys_getuid,
 	sys_arch_prctl, sys_rt_sigaction, sys_rt_sigprocmask, sys_sigaltstack, sys_sched_yield,
 	sys_prlimit64, sys_getrlimit, sys_sched_getaffinity, sys_getrandom, sys_uname,
 	sys_set_robust_list, sys_vgpu_wait;

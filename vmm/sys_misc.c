@@ -3,8 +3,8 @@
  * delivered), limits, affinity, randomness, uname, arch_prctl and the
  * aivisor vGPU wait hypercall.
  *
- * The guest is one process with pid 1 (tid 1) and uid/gid 0 inside its own
- * VM; none of this gives it any right on the host.
+ * The guest is one process with pid 1 and uid/gid 0 inside its own VM;
+ * none of this gives it any right on the host.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,13 +25,9 @@ int64_t sys_exit_group(struct guest *g, const uint64_t *a)
 	return 0;
 }
 
-/* Single-threaded guest: the thread's exit is the process's. */
-int64_t sys_exit(struct guest *g, const uint64_t *a) { return sys_exit_group(g, a); }
-
 int64_t sys_getpid(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 1; }
 int64_t sys_getppid(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 0; }
 int64_t sys_getuid(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 0; }
-int64_t sys_set_tid_address(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 1; }
 int64_t sys_set_robust_list(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 0; }
 int64_t sys_sigaltstack(struct guest *g, const uint64_t *a) { (void)g; (void)a; return 0; }
 

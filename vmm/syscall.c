@@ -1,5 +1,8 @@
 /*
  * syscall.c - the dispatch table: Linux x86-64 syscall number -> handler.
+ *
+ * Calls about threads (clone, exit, futex, gettid, set_tid_address) need
+ * the calling vCPU and are answered by threads.c before this table.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,7 +45,6 @@ static const struct syscall_desc table[] = {
 	SYSCALL(SYS_madvise, madvise),
 	SYSCALL(SYS_nanosleep, nanosleep),
 	SYSCALL(SYS_getpid, getpid),
-	SYSCALL(SYS_exit, exit),
 	SYSCALL(SYS_uname, uname),
 	SYSCALL(SYS_fcntl, fcntl),
 	SYSCALL(SYS_getcwd, getcwd),
@@ -55,11 +57,9 @@ static const struct syscall_desc table[] = {
 	SYSCALL(SYS_getppid, getppid),
 	SYSCALL(SYS_sigaltstack, sigaltstack),
 	SYSCALL(SYS_arch_prctl, arch_prctl),
-	SYSCALL(SYS_gettid, getpid),
 	SYSCALL(SYS_time, time),
 	SYSCALL(SYS_sched_getaffinity, sched_getaffinity),
 	SYSCALL(SYS_getdents64, getdents64),
-	SYSCALL(SYS_set_tid_address, set_tid_address),
 	SYSCALL(SYS_clock_gettime, clock_gettime),
 	SYSCALL(SYS_clock_getres, clock_getres),
 	SYSCALL(SYS_clock_nanosleep, clock_nanosleep),

@@ -1,9 +1,11 @@
 /*
  * vcpu.c - vCPU threads, the run loop, exit handling and the timeout.
  *
- * vCPU 0 runs the program.  The others are created (so their KVM state
- * exists before any sandboxing) and park until the VM ends: clone() is
- * not offered to the guest yet, so nothing could run on them.
+ * Every vCPU and its host thread exist before the run phase (so nothing is
+ * created after a sandbox is in place).  vCPU 0 runs the program; the
+ * others park until clone() gives them a guest thread (threads.c).
+ * System calls of different vCPUs are serialised by guest_lock, except
+ * those that only sleep, which would otherwise stall every thread.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,11 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "boot_x86_64.h"
+#include "aivisor_guest.h"
 #include "syscall.h"
+#include "threads.h"
 #include "vm.h"
 
 #define EXIT_TIMEOUT 124
@@ -59,21 +64,48 @@ const struct guest_ops vm_guest_ops = {
 	.vgpu_wait = vm_vgpu_wait,
 };
 
-/* Returns 1 when the program has exited, 0 to continue, -1 on host error. */
-static int handle_syscall(struct vm *vm, struct kvm_vcpu *c)
+/* Calls that may sleep run without guest_lock. */
+static bool only_sleeps(uint64_t nr)
 {
+	return nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_sched_yield ||
+	       nr == AIVISOR_SYS_VGPU_WAIT;
+}
+
+enum { SYSCALL_CONTINUE, SYSCALL_VM_EXIT, SYSCALL_THREAD_EXIT, SYSCALL_ERROR };
+
+/* One system call of vCPU idx.  *status: the exit status on SYSCALL_VM_EXIT. */
+static int handle_syscall(struct vm *vm, unsigned idx, int *status)
+{
+	struct kvm_vcpu *c = &vm->vcpus[idx];
 	struct kvm_regs r;
 	if (kvm_vcpu_get_regs(&vm->kvm, c, &r) < 0) {
 		fprintf(stderr, "aivisor-vmm: KVM_GET_REGS: %s\n", strerror(errno));
-		return -1;
+		return SYSCALL_ERROR;
 	}
 	if (r.rip != HC_SYSCALL_RIP)
-		return 0; /* a stray `out` from the program: ignored */
-	struct syscall_args a = { r.rax, { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 } };
-	vm->guest.vcpu = c;
-	int64_t ret = syscall_dispatch(&vm->guest, &a);
-	if (vm->guest.exited)
-		return 1;
+		return SYSCALL_CONTINUE; /* a stray `out` from the program: ignored */
+	int64_t ret;
+	enum thread_action act;
+	if (threads_syscall(vm, idx, &r, &ret, &act)) {
+		if (act != THREAD_CONTINUE) {
+			*status = (int)ret;
+			return act == THREAD_EXIT ? SYSCALL_THREAD_EXIT : SYSCALL_VM_EXIT;
+		}
+	} else {
+		struct syscall_args a = { r.rax, { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 } };
+		bool lock = !only_sleeps(r.rax);
+		if (lock) {
+			pthread_mutex_lock(&vm->guest_lock);
+			vm->guest.vcpu = c;
+		}
+		ret = syscall_dispatch(&vm->guest, &a);
+		bool exited = vm->guest.exited;
+		*status = vm->guest.exit_status;
+		if (lock)
+			pthread_mutex_unlock(&vm->guest_lock);
+		if (exited)
+			return SYSCALL_VM_EXIT;
+	}
 	r.rax = (uint64_t)ret;
 	if (vm->syscall_cpl == 3) {
 		r.rip = r.rcx;
@@ -81,9 +113,9 @@ static int handle_syscall(struct vm *vm, struct kvm_vcpu *c)
 	}
 	if (kvm_vcpu_put_regs(&vm->kvm, c, &r) < 0) {
 		fprintf(stderr, "aivisor-vmm: KVM_SET_REGS: %s\n", strerror(errno));
-		return -1;
+		return SYSCALL_ERROR;
 	}
-	return 0;
+	return SYSCALL_CONTINUE;
 }
 
 /* An exception stub reported a fault: print it, return 128+signal. */
@@ -116,9 +148,13 @@ static int handle_fault(struct vm *vm, struct kvm_vcpu *c, int *code)
 	return 1;
 }
 
-/* Runs a vCPU until the program ends; returns the VMM exit status. */
-static int run_loop(struct vm *vm, struct kvm_vcpu *c)
+#define RUN_THREAD_EXIT (-1)
+
+/* Runs vCPU idx until its guest thread ends (RUN_THREAD_EXIT) or the VM
+ * must end (the VMM's exit status). */
+static int run_loop(struct vm *vm, unsigned idx)
 {
+	struct kvm_vcpu *c = &vm->vcpus[idx];
 	struct kvm_run *run = c->run;
 	for (;;) {
 		if (atomic_load(&vm->stopping))
@@ -133,11 +169,13 @@ static int run_loop(struct vm *vm, struct kvm_vcpu *c)
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == HC_PORT_SYSCALL) {
-				r = handle_syscall(vm, c);
-				if (r < 0)
+				r = handle_syscall(vm, idx, &code);
+				if (r == SYSCALL_ERROR)
 					return 1;
-				if (r > 0)
-					return vm->guest.exit_status;
+				if (r == SYSCALL_VM_EXIT)
+					return code;
+				if (r == SYSCALL_THREAD_EXIT)
+					return RUN_THREAD_EXIT;
 			} else if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == HC_PORT_FAULT) {
 				if (handle_fault(vm, c, &code))
 					return code;
@@ -173,45 +211,59 @@ static int run_loop(struct vm *vm, struct kvm_vcpu *c)
 	}
 }
 
-static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
-
-/* Blocks until `flag` (go or stopping) is set. */
-static void park_until(struct vm *vm, atomic_bool *flag)
-{
-	pthread_mutex_lock(&park_lock);
-	while (!atomic_load(flag) && !atomic_load(&vm->stopping))
-		pthread_cond_wait(&park_cond, &park_lock);
-	pthread_mutex_unlock(&park_lock);
-}
-
-static void *park_thread(void *arg)
-{
-	struct vm *vm = arg;
-	park_until(vm, &vm->stopping);
-	return NULL;
-}
-
 #define DONE_SIGNAL SIGUSR2
 static pthread_t main_thread;
 
-static void *vcpu0_thread(void *arg)
+/* The first vCPU (or vm_wait) to end the VM sets its exit status. */
+static void end_vm(struct vm *vm, int code)
 {
-	struct vm *vm = arg;
-	park_until(vm, &vm->go);
-	vm->exit_code = run_loop(vm, &vm->vcpus[0]);
-	pthread_kill(main_thread, DONE_SIGNAL); /* ends vm_wait */
+	pthread_mutex_lock(&vm->thread_lock);
+	bool first = !vm->ended;
+	if (first) {
+		vm->ended = true;
+		vm->exit_code = code;
+	}
+	pthread_mutex_unlock(&vm->thread_lock);
+	if (first)
+		pthread_kill(main_thread, DONE_SIGNAL); /* ends vm_wait's wait */
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_slot *s = arg;
+	struct vm *vm = s->vm;
+	struct kvm_regs r;
+	uint64_t fs;
+	while (threads_park(vm, s->idx, &r, &fs)) {
+		char err[256];
+		if (s->idx != 0 && kvm_vcpu_setup_thread(&vm->kvm, &vm->vcpus[s->idx], &r, fs, err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vmm: vCPU %u: %s\n", s->idx, err);
+			end_vm(vm, 1);
+			return NULL;
+		}
+		int code = run_loop(vm, s->idx);
+		if (code != RUN_THREAD_EXIT) {
+			end_vm(vm, code);
+			return NULL;
+		}
+		threads_exited(vm, s->idx);
+	}
 	return NULL;
 }
 
 static void on_kick(int sig) { (void)sig; }
 
-static void stop_all(struct vm *vm)
+/* Stops every vCPU thread: the stop flag wakes parked and waiting ones,
+ * immediate_exit and a signal get the others out of KVM_RUN or a sleep. */
+static void stop_vcpus(struct vm *vm, unsigned nthreads)
 {
-	pthread_mutex_lock(&park_lock);
-	atomic_store(&vm->stopping, true);
-	pthread_cond_broadcast(&park_cond);
-	pthread_mutex_unlock(&park_lock);
+	threads_stop(vm);
+	for (unsigned i = 0; i < nthreads; i++) {
+		vm->vcpus[i].run->immediate_exit = 1;
+		pthread_kill(vm->threads[i], KICK_SIGNAL);
+	}
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(vm->threads[i], NULL);
 }
 
 /* Waits for one of `set` (blocked in every thread) or the deadline
@@ -241,16 +293,6 @@ static int wait_for_end(const sigset_t *set, unsigned timeout_s)
 	}
 }
 
-/* Stops a running vCPU 0: flag, immediate_exit, and a signal to leave
- * KVM_RUN or a sleep. */
-static void kick_vcpu0(struct vm *vm)
-{
-	stop_all(vm);
-	vm->vcpus[0].run->immediate_exit = 1;
-	pthread_kill(vm->threads[0], KICK_SIGNAL);
-	pthread_join(vm->threads[0], NULL);
-}
-
 int vm_start(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART: interrupt KVM_RUN and sleeps */
@@ -270,15 +312,12 @@ int vm_start(struct vm *vm)
 		return 1;
 	}
 	main_thread = pthread_self();
+	threads_init(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		int e = pthread_create(&vm->threads[i], NULL, i == 0 ? vcpu0_thread : park_thread, vm);
+		int e = pthread_create(&vm->threads[i], NULL, vcpu_thread, &vm->slots[i]);
 		if (e) {
 			fprintf(stderr, "aivisor-vmm: cannot start vCPU thread %u: %s\n", i, strerror(e));
-			if (i > 0)
-				kick_vcpu0(vm);
-			stop_all(vm);
-			for (unsigned j = 1; j < i; j++)
-				pthread_join(vm->threads[j], NULL);
+			stop_vcpus(vm, i);
 			return 1;
 		}
 	}
@@ -287,25 +326,21 @@ int vm_start(struct vm *vm)
 
 int vm_wait(struct vm *vm, unsigned timeout_s)
 {
-	pthread_mutex_lock(&park_lock);
-	atomic_store(&vm->go, true);
-	pthread_cond_broadcast(&park_cond);
-	pthread_mutex_unlock(&park_lock);
+	threads_start_first(vm);
 	int sig = wait_for_end(&vm->wait_set, timeout_s);
-	if (sig == DONE_SIGNAL) {
-		pthread_join(vm->threads[0], NULL);
-	} else {
-		kick_vcpu0(vm);
-		if (sig == 0) {
-			fprintf(stderr, "aivisor-vmm: guest stopped after --timeout %u s\n", timeout_s);
-			vm->exit_code = EXIT_TIMEOUT;
-		} else {
-			fprintf(stderr, "aivisor-vmm: guest stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			vm->exit_code = 128 + sig;
+	if (sig != DONE_SIGNAL) {
+		pthread_mutex_lock(&vm->thread_lock);
+		bool first = !vm->ended;
+		if (first) {
+			vm->ended = true;
+			vm->exit_code = sig == 0 ? EXIT_TIMEOUT : 128 + sig;
 		}
+		pthread_mutex_unlock(&vm->thread_lock);
+		if (first && sig == 0)
+			fprintf(stderr, "aivisor-vmm: guest stopped after --timeout %u s\n", timeout_s);
+		else if (first)
+			fprintf(stderr, "aivisor-vmm: guest stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	}
-	stop_all(vm);
-	for (unsigned i = 1; i < vm->nr_vcpus; i++)
-		pthread_join(vm->threads[i], NULL);
+	stop_vcpus(vm, vm->nr_vcpus);
 	return vm->exit_code;
 }

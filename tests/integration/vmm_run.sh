@@ -67,6 +67,18 @@ check "vmm SIGTERM stops the guest: exit 143 and a message" \
 	bash -c "[ $rc = 143 ] && grep -q 'guest stopped by SIGTERM' '$TMP/term.out'"
 
 expect_run "vmm --vcpus 4 creates parked vCPUs, program runs on vCPU 0" 0 'Hello' "$VMM" --vcpus 4 "$GUEST/hello"
+expect_run "vmm threads: 3 pthreads on 4 vCPUs (mutex, condvar, TLS, join)" 0 '^threads ok 3$' \
+	"$VMM" --vcpus 4 "$GUEST/threads" 3
+expect_run "vmm threads: 7 pthreads on 8 vCPUs" 0 '^threads ok 7$' "$VMM" --vcpus 8 "$GUEST/threads" 7
+expect_run "vmm threads: more threads than spare vCPUs -> EAGAIN" 3 'pthread_create: Resource temporarily unavailable' \
+	"$VMM" --vcpus 2 "$GUEST/threads" 3
+expect_run "vmm threads: exit() in one thread ends the VM while others wait" 42 'exit42: 3 threads started' \
+	"$VMM" --vcpus 5 --timeout 20 "$GUEST/threads" 3 exit42
+start=$(date +%s%N)
+expect_run "vmm threads: --timeout stops every spinning vCPU" 124 'guest stopped after --timeout 1 s' \
+	"$VMM" --vcpus 4 --timeout 1 "$GUEST/threads" 3 spin
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "vmm threads: stopped within 3 s (took ${ms} ms)" test "$ms" -lt 3000
 expect_run "vmm --debug logs an unimplemented syscall" 0 'debug: unimplemented syscall 9999 -> ENOSYS' \
 	"$VMM" --debug "$GUEST/hostile" 64 < /dev/null
 expect_run "vmm --name is accepted" 0 'Hello' "$VMM" --name tenant1 "$GUEST/hello"

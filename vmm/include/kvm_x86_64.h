@@ -40,12 +40,18 @@ int kvm_vcpu_create(struct kvm_vm *vm, unsigned id, struct kvm_vcpu *c, char *er
 int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
 		   int *syscall_cpl, char *err, size_t errlen);
 
+/* Starts a guest thread on another vCPU: the same CPL3 state as the
+ * program's first vCPU, registers r and FS base fs_base. */
+int kvm_vcpu_setup_thread(struct kvm_vm *vm, struct kvm_vcpu *c, const struct kvm_regs *r,
+			  uint64_t fs_base, char *err, size_t errlen);
+
 /* General registers: from kvm_run when synced, else KVM_GET_REGS. */
 int kvm_vcpu_get_regs(struct kvm_vm *vm, struct kvm_vcpu *c, struct kvm_regs *r);
 /* Marks kvm_run's registers dirty, or KVM_SET_REGS. */
 int kvm_vcpu_put_regs(struct kvm_vm *vm, struct kvm_vcpu *c, struct kvm_regs *r);
 
 int kvm_vcpu_set_fs_base(struct kvm_vcpu *c, uint64_t base);
+int kvm_vcpu_get_fs_base(struct kvm_vcpu *c, uint64_t *base);
 /* The guest's TSC (MSR 0x10) and its frequency in kHz. */
 int kvm_vcpu_tsc(struct kvm_vcpu *c, uint64_t *tsc, uint64_t *khz);
 

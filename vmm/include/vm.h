@@ -17,14 +17,32 @@
 
 #define VM_MAX_VCPUS 64
 
+/* One vCPU's guest thread (threads.c). */
+struct vcpu_slot {
+	struct vm *vm;
+	unsigned idx;
+	pthread_cond_t cond;    /* parked or in FUTEX_WAIT */
+	bool start;             /* asked to run (vm_wait for vCPU 0, clone) */
+	bool running;           /* a guest thread runs on it */
+	struct kvm_regs regs;   /* a cloned thread's first registers */
+	uint64_t fs_base;
+	gpa_t clear_tid;        /* CLONE_CHILD_CLEARTID / set_tid_address */
+	gpa_t futex;            /* address it waits on, 0 if none */
+	bool woken;
+};
+
 struct vm {
 	struct kvm_vm kvm;
 	struct kvm_vcpu vcpus[VM_MAX_VCPUS];
 	pthread_t threads[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	struct guest guest;
+	struct vcpu_slot slots[VM_MAX_VCPUS];
+	pthread_mutex_t guest_lock;  /* guest state (heap, fds) between vCPUs */
+	pthread_mutex_t thread_lock; /* slots and futex waiters */
+	unsigned running;            /* live guest threads */
+	bool ended;                  /* exit_code is final (thread_lock) */
 	int syscall_cpl;        /* CPL the syscall stub runs at (set-up probe) */
-	atomic_bool go;         /* vm_wait released vCPU 0 */
 	atomic_bool stopping;
 	sigset_t wait_set;      /* signals vm_wait waits for */
 	int vgpu_complete_fd;   /* -1 without a vGPU */
