@@ -86,6 +86,13 @@ expect_run "sched_cpu refuses offline cpu" 2 'CPU 4095|want a CPU list' \
 expect_run "sched_cpu names the cgroup problem" 1 'cgroup.controllers does not list cpu' \
 	env AIVISOR_CGROUP_ROOT="$TMP" "$CS" --name "${tag}e" -- true
 
+# Without the right to write cgroups the error names the file and why.
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	expect_run "sched_cpu names a missing permission" 1 \
+		"mkdir /sys/fs/cgroup/.*aivisor/${tag}f: Permission denied \(writing cgroups needs root" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$CS" --name "${tag}f" -- true
+fi
+
 # Nothing is left behind.
 left=$(ls -d /sys/fs/cgroup/*/aivisor/"$tag"* /sys/fs/cgroup/aivisor/"$tag"* 2>/dev/null)
 check "sched_cpu cleans up its cgroups" test -z "$left"
