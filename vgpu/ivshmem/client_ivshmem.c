@@ -108,9 +108,10 @@ static int enable_device(const char *dir)
 }
 
 /* Maps BAR `bar` whole (at least min bytes); the sysfs resource file's size
- * is the BAR's size.  A BAR smaller than a page is mapped as one page. */
+ * is the BAR's size.  A BAR smaller than a page is mapped as one page
+ * (page_round(*size), as ivshmem_client_close unmaps it). */
 static int map_bar(const char *dir, int bar, uint64_t min, void **base, uint64_t *size,
-		   uint64_t *maplen, char *err, size_t errlen)
+		   char *err, size_t errlen)
 {
 	char path[512];
 	if ((size_t)snprintf(path, sizeof path, "%s/resource%d", dir, bar) >= sizeof path)
@@ -138,7 +139,6 @@ static int map_bar(const char *dir, int bar, uint64_t min, void **base, uint64_t
 		return fail(err, errlen, -e, "ivshmem: mmap %s: %s", path, strerror(e));
 	*base = p;
 	*size = (uint64_t)st.st_size;
-	*maplen = len;
 	return 0;
 }
 
@@ -172,12 +172,11 @@ int ivshmem_client_open(const char *dev_dir, const char *sysfs_root,
 		return fail(err, errlen, rc, "ivshmem: cannot enable %s: %s", c->dir, strerror(-rc));
 
 	void *regs;
-	uint64_t maplen;
-	rc = map_bar(c->dir, 0, IVSHMEM_REG_DOORBELL + 4, &regs, &c->regs_size, &maplen, err, errlen);
+	rc = map_bar(c->dir, 0, IVSHMEM_REG_DOORBELL + 4, &regs, &c->regs_size, err, errlen);
 	if (rc)
 		return rc;
 	c->regs = regs;
-	rc = map_bar(c->dir, 2, 1, &c->window, &c->window_size, &maplen, err, errlen);
+	rc = map_bar(c->dir, 2, 1, &c->window, &c->window_size, err, errlen);
 	if (rc) {
 		munmap(regs, page_round(c->regs_size));
 		c->regs = NULL;
