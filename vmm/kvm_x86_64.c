@@ -198,12 +198,24 @@ int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64
 	return 0;
 }
 
+int kvm_vcpu_prepare(struct kvm_vm *vm, struct kvm_vcpu *c, char *err, size_t errlen)
+{
+	struct kvm_sregs s;
+	return set_cpu_state(vm, c, 0, &s, err, errlen);
+}
+
 int kvm_vcpu_setup_thread(struct kvm_vm *vm, struct kvm_vcpu *c, const struct kvm_regs *r,
 			  uint64_t fs_base, char *err, size_t errlen)
 {
+	/* Full CPL3 segments again: a reused vCPU may have stopped at CPL0,
+	 * in the syscall stub of its previous thread's exit (VMX/SVM). */
 	struct kvm_sregs s;
-	if (set_cpu_state(vm, c, fs_base, &s, err, errlen))
-		return -1;
+	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_GET_SREGS");
+	boot_fill_sregs(&s);
+	s.fs.base = fs_base;
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_SET_SREGS");
 	if (ioctl(c->fd, KVM_SET_REGS, r) < 0)
 		return fail(err, errlen, "KVM_SET_REGS");
 	if (vm->sync_regs)

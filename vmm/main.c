@@ -355,6 +355,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aivisor-vmm: %s\n", err);
 		return 1;
 	}
+	for (unsigned i = 1; i < o.vcpus; i++)
+		if (kvm_vcpu_prepare(&vm.kvm, &vm.vcpus[i], err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vmm: vCPU %u: %s\n", i, err);
+			return 1;
+		}
 	if (mm_init(&g->mm, img.hi, guard, discard_pages, &g->mem)) {
 		fprintf(stderr, "aivisor-vmm: out of memory\n");
 		return 1;

@@ -40,8 +40,12 @@ int kvm_vcpu_create(struct kvm_vm *vm, unsigned id, struct kvm_vcpu *c, char *er
 int kvm_vcpu_setup(struct kvm_vm *vm, struct kvm_vcpu *c, uint64_t entry, uint64_t rsp,
 		   int *syscall_cpl, char *err, size_t errlen);
 
-/* Starts a guest thread on another vCPU: the same CPL3 state as the
- * program's first vCPU, registers r and FS base fs_base. */
+/* Gives a spare vCPU the program's CPL3 state (segments, control
+ * registers, syscall MSRs, XCR0) at set-up, so that starting a thread on it
+ * later needs only kvm_vcpu_setup_thread. */
+int kvm_vcpu_prepare(struct kvm_vm *vm, struct kvm_vcpu *c, char *err, size_t errlen);
+
+/* Starts a guest thread on a prepared vCPU: registers r, FS base fs_base. */
 int kvm_vcpu_setup_thread(struct kvm_vm *vm, struct kvm_vcpu *c, const struct kvm_regs *r,
 			  uint64_t fs_base, char *err, size_t errlen);
 
