@@ -1,7 +1,8 @@
 /* threads: POSIX threads on the VM's vCPUs.  argv[1] threads each sum a
  * slice of an array and bump a mutex-protected counter; a condition
  * variable releases them together; each checks its thread-local storage;
- * results come back through pthread_join.  Prints "threads ok N" or, when
+ * results come back through pthread_join; all of it twice, so the second
+ * round runs on vCPUs the first round's threads left.  Prints "threads ok N" or, when
  * the VM has too few vCPUs, "pthread_create: <error>" (exit 3).
  * argv[2] "spin": the threads spin forever (for --timeout);
  * argv[2] "exit42": one thread calls exit(42) while the others wait on a
@@ -95,18 +96,12 @@ static void *worker(void *arg)
 	return tls_id == (uintptr_t)j->id ? j : NULL;
 }
 
-int main(int argc, char **argv)
+/* One round: n workers, released together, joined; 0 when all is right. */
+static int run_round(int n, uint64_t want)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 3;
-	if (n < 1 || n > MAX)
-		return 2;
-	if (argc > 2)
-		return special(n, argv[2]);
-	uint64_t want = 0;
-	for (size_t i = 0; i < N; i++)
-		want += data[i] = (uint32_t)(i * 2654435761u >> 7);
 	pthread_t t[MAX];
 	struct job jobs[MAX];
+	go = ready = counter = 0;
 	for (int i = 0; i < n; i++) {
 		jobs[i] = (struct job){ .id = i, .n = n };
 		int e = pthread_create(&t[i], NULL, worker, &jobs[i]);
@@ -141,6 +136,25 @@ int main(int argc, char **argv)
 		printf("threads WRONG: sum %llu want %llu, counter %d want %d\n", (unsigned long long)got,
 		       (unsigned long long)want, counter, n * BUMPS);
 		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 3;
+	if (n < 1 || n > MAX)
+		return 2;
+	if (argc > 2)
+		return special(n, argv[2]);
+	uint64_t want = 0;
+	for (size_t i = 0; i < N; i++)
+		want += data[i] = (uint32_t)(i * 2654435761u >> 7);
+	/* Two rounds: the second runs on vCPUs the first round's threads left. */
+	for (int round = 0; round < 2; round++) {
+		int r = run_round(n, want);
+		if (r)
+			return r;
 	}
 	printf("threads ok %d\n", n);
 	return 0;
