@@ -2,7 +2,8 @@
  * slice of an array and bump a mutex-protected counter; a condition
  * variable releases them together; each checks its thread-local storage;
  * results come back through pthread_join; all of it twice, so the second
- * round runs on vCPUs the first round's threads left.  Prints "threads ok N" or, when
+ * round runs on vCPUs the first round's threads left; then a timed
+ * condition wait must time out.  Prints "threads ok N" or, when
  * the VM has too few vCPUs, "pthread_create: <error>" (exit 3).
  * argv[2] "spin": the threads spin forever (for --timeout);
  * argv[2] "exit42": one thread calls exit(42) while the others wait on a
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX 16
@@ -155,6 +157,24 @@ int main(int argc, char **argv)
 		int r = run_round(n, want);
 		if (r)
 			return r;
+	}
+	/* A timed futex wait that nobody wakes: ETIMEDOUT after ~30 ms. */
+	struct timespec t0, dl, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_nsec += 30000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&mu);
+	int e = pthread_cond_timedwait(&never, &mu, &dl);
+	pthread_mutex_unlock(&mu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (e != ETIMEDOUT || ms < 29 || ms > 2000) {
+		printf("timed wait WRONG: %s after %ld ms\n", strerror(e), ms);
+		return 1;
 	}
 	printf("threads ok %d\n", n);
 	return 0;
