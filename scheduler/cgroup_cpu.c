@@ -244,6 +244,29 @@ int cgroup_cpu_create(const struct cgroup_cpu_host *host, const char *name,
 	return 0;
 }
 
+int cgroup_cpu_open(const struct cgroup_cpu_host *host, const char *name,
+		    struct cgroup_cpu **out, char *err, size_t err_len)
+{
+	char path[PATH_LEN];
+	struct stat st;
+
+	*out = NULL;
+	snprintf(path, sizeof path, "%s/" PARENT "/%s", host->cpu_root, name);
+	if (valid_name(name) && stat(path, &st) < 0) {
+		int e = errno;
+
+		cgroup_cpu_err(err, err_len, "no CPU slice %s: %s", path, strerror(e));
+		return -e;
+	}
+	/* The rest is what create does to an existing group: nothing new. */
+	return cgroup_cpu_create(host, name, out, err, err_len);
+}
+
+void cgroup_cpu_close(struct cgroup_cpu *cg)
+{
+	free(cg);
+}
+
 const char *cgroup_cpu_path(const struct cgroup_cpu *cg)
 {
 	return cg->dir[DIR_CPU];

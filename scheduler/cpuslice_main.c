@@ -8,7 +8,12 @@
  * (attached before it executes anything), stops it after S seconds if asked
  * (SIGKILL to its process group), then prints one line
  *   cpu_ns <group CPU time> wall_ns <elapsed> exit <status>
- * and removes the group.  SIGTERM and SIGINT are passed on to COMMAND's
+ * and removes the group.
+ *
+ *   aivisor-cpuslice --set NAME [--cpu-weight W] [--cpu-cap PCT] [--cpus LIST]
+ *
+ * changes a running slice live (fields not given go back to the defaults)
+ * and prints "cpu_ns <group CPU time so far>".  SIGTERM and SIGINT are passed on to COMMAND's
  * process group.  Used by the integration tests and benchmarks to
  * check CPU slicing on the real kernel, and handy for slicing any host job
  * the way the VMM slices vCPU threads.
@@ -44,8 +49,38 @@ static uint64_t now_ns(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: aivisor-cpuslice --name NAME [--cpu-weight W] [--cpu-cap PCT] "
-			"[--cpus LIST] [--seconds S] -- COMMAND [ARG...]\n");
+			"[--cpus LIST] [--seconds S] -- COMMAND [ARG...]\n"
+			"       aivisor-cpuslice --set NAME [--cpu-weight W] [--cpu-cap PCT] "
+			"[--cpus LIST]\n");
 	return 2;
+}
+
+/* --set: new limits for a running slice, and its CPU time so far. */
+static int set_live(const char *name, const struct cgroup_cpu_limits *lim)
+{
+	struct cgroup_cpu_host host;
+	struct cgroup_cpu *cg;
+	uint64_t cpu = 0;
+	char err[512];
+	int rc;
+
+	rc = cgroup_cpu_detect(&host, err, sizeof err);
+	if (rc == 0)
+		rc = cgroup_cpu_open(&host, name, &cg, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "aivisor-cpuslice: %s\n", err);
+		return 1;
+	}
+	rc = cgroup_cpu_set_limits(cg, lim, err, sizeof err);
+	if (rc == 0)
+		rc = cgroup_cpu_usage_ns(cg, &cpu, err, sizeof err);
+	cgroup_cpu_close(cg);
+	if (rc < 0) {
+		fprintf(stderr, "aivisor-cpuslice: %s\n", err);
+		return 1;
+	}
+	printf("cpu_ns %llu\n", (unsigned long long)cpu);
+	return 0;
 }
 
 /* Waits for pid until deadline_ns (0 = forever); kills its group then. */
@@ -72,7 +107,7 @@ int main(int argc, char **argv)
 {
 	struct cgroup_cpu_limits lim;
 	struct cgroup_cpu *cg;
-	const char *name = NULL;
+	const char *name = NULL, *set = NULL;
 	double seconds = 0;
 	char err[512];
 	int i, go[2], status = 0, rc;
@@ -85,6 +120,8 @@ int main(int argc, char **argv)
 			return usage();
 		if (strcmp(argv[i], "--name") == 0) {
 			name = argv[i + 1];
+		} else if (strcmp(argv[i], "--set") == 0) {
+			set = argv[i + 1];
 		} else if (strcmp(argv[i], "--seconds") == 0) {
 			char *end;
 
@@ -99,6 +136,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (set)
+		return name || i < argc ? usage() : set_live(set, &lim);
 	if (!name || i + 1 >= argc)
 		return usage();
 	if (pipe(go) < 0) {

@@ -81,6 +81,15 @@ struct cgroup_cpu;
 int cgroup_cpu_create(const struct cgroup_cpu_host *host, const char *name,
 		      struct cgroup_cpu **out, char *err, size_t err_len);
 
+/*
+ * Opens an existing group (e.g. of a tenant that outlived its manager):
+ * -ENOENT with a message when there is none.  cgroup_cpu_close() frees the
+ * handle and leaves the group as it is.
+ */
+int cgroup_cpu_open(const struct cgroup_cpu_host *host, const char *name,
+		    struct cgroup_cpu **out, char *err, size_t err_len);
+void cgroup_cpu_close(struct cgroup_cpu *cg);
+
 /* Live settings; each takes effect at once for every task in the group. */
 int cgroup_cpu_set_weight(struct cgroup_cpu *cg, uint32_t weight, char *err, size_t err_len);
 int cgroup_cpu_set_cap(struct cgroup_cpu *cg, uint32_t cap_pct, char *err, size_t err_len);

@@ -16,7 +16,7 @@ fi
 # it) cannot slice CPU: that is a real missing prerequisite.
 probe=$("$CS" --name "${tag}probe" -- true 2>&1)
 if ! printf '%s' "$probe" | grep -q '^cpu_ns '; then
-	for n in weights_1_3 weights_1_3_microvm cap_30 pinning; do
+	for n in weights_1_3 weights_1_3_microvm live_weight_change cap_30 pinning; do
 		skip "sched_cpu $n" "no writable cgroup cpu controller: $probe"
 	done
 	exit 0
@@ -58,6 +58,29 @@ if [ -x "$BIN/aivisor-vmm" ] && [ -x "$GUEST/cpuloop" ] && need_kvm "sched_cpu w
 elif [ -e /dev/kvm ]; then
 	notok "sched_cpu weights_1_3_microvm" "build/bin/aivisor-vmm or build/guest/cpuloop is not built"
 fi
+
+# A live change: two tenants start at weights 1:1; after 1.5 s one is set
+# to 3 without restarting anything; from then on they split 25/75.
+"$CS" --name "${tag}la" --cpus 0 --cpu-weight 100 --seconds 4 -- sh -c "$SPIN" > "$TMP/la" &
+"$CS" --name "${tag}lb" --cpus 0 --cpu-weight 100 --seconds 4 -- sh -c "$SPIN" > "$TMP/lb" &
+sleep 1.5
+"$CS" --set "${tag}la" --cpus 0 --cpu-weight 100 > "$TMP/la.mid" 2>&1
+"$CS" --set "${tag}lb" --cpus 0 --cpu-weight 300 > "$TMP/lb.mid" 2>&1
+wait
+a0=$(field cpu_ns "$TMP/la.mid"); b0=$(field cpu_ns "$TMP/lb.mid")
+a1=$(field cpu_ns "$TMP/la"); b1=$(field cpu_ns "$TMP/lb")
+if [ -n "$a0" ] && [ -n "$b0" ] && [ -n "$a1" ] && [ -n "$b1" ] && [ $((a1 - a0 + b1 - b0)) -gt 0 ]; then
+	pa=$(( (a1 - a0) * 1000 / (a1 - a0 + b1 - b0) ))
+	if [ "$pa" -ge 200 ] && [ "$pa" -le 300 ]; then
+		ok "sched_cpu live_weight_change: after 1:1 -> 1:3, shares $((pa / 10)).$((pa % 10))% / $(( (1000 - pa) / 10 )).$(( (1000 - pa) % 10 ))%"
+	else
+		notok "sched_cpu live_weight_change" "want 25/75 within 5 points after the change, got $pa permille"
+	fi
+else
+	notok "sched_cpu live_weight_change" "$(cat "$TMP/la" "$TMP/lb" "$TMP/la.mid" "$TMP/lb.mid")"
+fi
+expect_run "sched_cpu set needs an existing slice" 1 "no CPU slice .*${tag}none" \
+	"$CS" --set "${tag}none" --cpu-weight 100
 
 # A hard cap of 30% of one CPU holds a spinning tenant there (+- 5 points;
 # the first CFS period may run a little over).

@@ -186,6 +186,22 @@ static void test_v2_errors_name_the_file(void **state)
 	assert_int_equal(cgroup_cpu_create(&host, "../evil", &cg, err, sizeof err), -EINVAL);
 	assert_null(cg);
 	assert_int_equal(cgroup_cpu_create(&host, "", &cg, err, sizeof err), -EINVAL);
+	/* open: only an existing group; close leaves it in place. */
+	assert_int_equal(cgroup_cpu_open(&host, "t1", &cg, err, sizeof err), 0);
+	assert_int_equal(cgroup_cpu_set_weight(cg, 700, err, sizeof err), 0);
+	cgroup_cpu_close(cg);
+	{
+		char buf[32], dir[128];
+		struct stat st;
+
+		get("aivisor/t1/cpu.weight", buf, sizeof buf);
+		assert_string_equal(buf, "700");
+		snprintf(dir, sizeof dir, "%s/aivisor/t1", root);
+		assert_int_equal(stat(dir, &st), 0);
+	}
+	assert_int_equal(cgroup_cpu_open(&host, "t3", &cg, err, sizeof err), -ENOENT);
+	assert_null(cg);
+	assert_non_null(strstr(err, "no CPU slice"));
 	/* A root without the cpu controller is refused with the reason. */
 	put("cgroup.controllers", "io memory\n");
 	assert_int_equal(cgroup_cpu_detect(&host, err, sizeof err), -ENOENT);
