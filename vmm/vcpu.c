@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "boot_x86_64.h"
 #include "aivisor_guest.h"
+#include "boot_x86_64.h"
 #include "syscall.h"
 #include "threads.h"
 #include "vm.h"
