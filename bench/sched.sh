@@ -22,7 +22,7 @@ pct() { awk -v x="$1" 'BEGIN { printf "%.1f", 100 * x }'; }
 CS=$BIN/aivisor-cpuslice
 if [ -x "$CS" ] && [ -x "$BIN/aivisor-vmm" ] && [ -x "$GUEST/cpuloop" ]; then
 	for w in 100 300; do
-		"$CS" --name "bench-cpu-$w" --cpus 0 --cpu-weight "$w" --seconds 4 -- \
+		"$CS" --name "bench-cpu-$$-$w" --cpus 0 --cpu-weight "$w" --seconds 4 -- \
 			"$BIN/aivisor-vmm" --memory 64 "$GUEST/cpuloop" 100000000000 > "$TMP/c$w" 2>&1 &
 	done
 	wait
