@@ -223,6 +223,7 @@ static int bench_latency(struct vgpu *g, const char *label)
 {
 	const int n = 20000;
 	double *t = calloc(n, sizeof(double));
+	settle();
 	for (int i = 0; i < 1000; i++) {
 		vgpu_nop(g);
 		if (vgpu_sync(g))

@@ -13,8 +13,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vgpu_host.h"
+
+/* OpenBLAS's idle worker threads spin for 2^N cycles before sleeping
+ * (default N = 28: ~70 ms).  On a small host that steals the cores tenants
+ * and the executor need between commands; 2^22 cycles (~1 ms) keeps them
+ * hot across back-to-back GEMMs.  OpenBLAS reads the variable when it is
+ * loaded, before main, so the daemon sets it and re-executes itself once
+ * (a value the user set is kept). */
+#define THREAD_TIMEOUT_ENV "OPENBLAS_THREAD_TIMEOUT"
+#define THREAD_TIMEOUT_LOG2 "22"
+
+static void tune_openblas(char **argv)
+{
+	if (getenv(THREAD_TIMEOUT_ENV))
+		return;
+	if (setenv(THREAD_TIMEOUT_ENV, THREAD_TIMEOUT_LOG2, 1))
+		return;
+	execv("/proc/self/exe", argv);
+	/* exec failed: run with OpenBLAS's default, which only costs CPU. */
+}
 
 static void usage(FILE *f)
 {
@@ -91,6 +111,7 @@ int main(int argc, char **argv)
 		free(json);
 		return 0;
 	}
+	tune_openblas(argv);
 	/* Block the signals before the executor thread starts, so it inherits
 	 * the mask and only sigwait below sees them. */
 	sigset_t set;

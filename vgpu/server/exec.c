@@ -253,7 +253,9 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 	if (rows) {
 		/* Piece size: splitting costs BLAS efficiency (each band repacks
 		 * B), and a piece in progress is what an arriving tenant waits
-		 * for.  Alone: 8 chunks.  Shared: one chunk.  With a tenant of a
+		 * for.  The only tenant attached: 64 chunks (only a tenant that
+		 * attaches meanwhile waits).  Alone among idle tenants: 8 chunks.
+		 * Shared: one chunk.  With a tenant of a
 		 * higher class attached (busy or not, it may arrive any moment):
 		 * a quarter chunk, so it waits about 1/8 chunk on average. */
 		uint64_t target = sched_chunk_ns(s->sched);
@@ -265,6 +267,8 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 		}
 		if (higher)
 			target /= 4;
+		else if (s->ntenants == 1)
+			target *= 64;
 		else if (busy <= 1)
 			target *= 8;
 		rb = ex->row;
