@@ -62,6 +62,16 @@ int mm_check_range(const struct mm *mm, gpa_t addr, uint64_t len)
 	return 0;
 }
 
+bool mm_is_mapped(const struct mm *mm, gpa_t addr, uint64_t len)
+{
+	if (mm_check_range(mm, addr, len))
+		return false;
+	for (uint64_t i = (addr - mm->lo) / PAGE; i < (addr - mm->lo + len) / PAGE; i++)
+		if (!test_page(mm, i))
+			return false;
+	return true;
+}
+
 static void release(struct mm *mm, gpa_t addr, uint64_t len)
 {
 	set_pages(mm, (addr - mm->lo) / PAGE, len / PAGE, false);

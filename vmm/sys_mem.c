@@ -107,8 +107,8 @@ int64_t sys_mremap(struct guest *g, const uint64_t *a)
 		return -EINVAL;
 	old_len = (old_len + PAGE - 1) & ~(PAGE - 1);
 	new_len = (new_len + PAGE - 1) & ~(PAGE - 1);
-	if (old_len == 0 || mm_check_range(&g->mm, old, old_len))
-		return -EFAULT;
+	if (old_len == 0 || !mm_is_mapped(&g->mm, old, old_len))
+		return -EFAULT; /* Linux: the old range must be mapped */
 	if (new_len <= old_len) {
 		if (new_len < old_len)
 			mm_unmap(&g->mm, old + new_len, old_len - new_len);
@@ -128,7 +128,7 @@ int64_t sys_mremap(struct guest *g, const uint64_t *a)
 		mm_unmap(&g->mm, (uint64_t)r, new_len);
 		return -EFAULT;
 	}
-	memcpy(dst, src, old_len);
+	memmove(dst, src, old_len); /* distinct ranges, but never trust that */
 	mm_unmap(&g->mm, old, old_len);
 	return r;
 }

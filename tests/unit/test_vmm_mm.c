@@ -105,6 +105,11 @@ static void test_unmap_checks(void **state)
 	assert_int_equal(mm_unmap(mm, HI - PG, 2 * PG), -EINVAL);
 	assert_int_equal(discarded, 0);
 	assert_int_equal(mm_check_range(mm, LO + PG, PG), 0);
+	assert_false(mm_is_mapped(mm, LO + PG, PG));
+	int64_t m = mm_map(mm, 0, 2 * PG, false, false);
+	assert_true(mm_is_mapped(mm, (gpa_t)m, 2 * PG));
+	assert_false(mm_is_mapped(mm, (gpa_t)m - PG, 2 * PG));
+	assert_false(mm_is_mapped(mm, (gpa_t)m, 3 * PG));
 	assert_int_equal(mm_check_range(mm, HI, PG), -EINVAL);
 }
 

@@ -202,6 +202,9 @@ static void test_memory(void **state)
 	assert_int_equal(*gp(g, (gpa_t)m3), 42);
 	assert_int_equal(SC(g, SYS_mremap, m3, 1 << 20, 4096, 0), m3);
 	assert_int_equal(SC(g, SYS_mremap, 0x1000, 4096, 8192, 1), -EFAULT);
+	/* An unmapped old range is refused (the fuzzer once made the new
+	 * mapping overlap it). */
+	assert_int_equal(SC(g, SYS_mremap, FAKE_MM_LO + (1 << 20), 1 << 20, 2 << 20, 1), -EFAULT);
 	assert_int_equal(SC(g, SYS_madvise, m3, 4096, 4 /* MADV_DONTNEED */), 0);
 	assert_int_equal(*gp(g, (gpa_t)m3), 0);
 }

@@ -44,4 +44,7 @@ int mm_unmap(struct mm *mm, gpa_t addr, uint64_t len);
 /* 0 when [addr, addr+len) is page aligned and inside the managed window. */
 int mm_check_range(const struct mm *mm, gpa_t addr, uint64_t len);
 
+/* True when every page of the (checked) range is mapped (brk or mmap). */
+bool mm_is_mapped(const struct mm *mm, gpa_t addr, uint64_t len);
+
 #endif
