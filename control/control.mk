@@ -4,22 +4,26 @@ CONTROL_COMMON_SRCS := control/common/tenant.c control/common/tenant_json.c cont
 AIVISORD_SRCS := control/daemon/main.c control/daemon/api_server.c control/daemon/api_handlers.c control/daemon/registry.c \
 	control/daemon/lifecycle.c control/daemon/recovery.c control/daemon/vm_process.c control/daemon/state_store.c \
 	control/daemon/vgpud.c control/daemon/metrics.c control/daemon/report.c control/daemon/log.c \
-	control/daemon/tenant_cgroup.c control/daemon/tenant_admission.c vgpu/host/attach.c vgpu/host/window.c \
+	control/daemon/tenant_cgroup.c control/daemon/tenant_admission.c control/daemon/qemu_tenant.c \
+	control/qemu/qemu_domain.c control/qemu/qemu_xml.c control/qemu/qemu_bridge.c control/qemu/qemu_err.c \
+	vgpu/host/attach.c vgpu/host/window.c \
 	scheduler/cgroup_cpu.c scheduler/cgroup_cpu_detect.c scheduler/cgroup_cpu_limits.c scheduler/admission.c
 AIVISOR_CLI_SRCS := control/cli/aivisor.c control/cli/client.c control/cli/cmd_lifecycle.c \
 	control/cli/cmd_show.c control/cli/cmd_top.c
-CONTROL_LIBS := -ljansson -lyaml -lpthread
+CONTROL_LIBS := -ljansson -lyaml -lpthread -lvirt
+AIVISOR_CLI_LIBS := -ljansson -lyaml -lpthread
 
 BINS += $(BUILD)/bin/aivisor $(BUILD)/bin/aivisord
 
-# The daemon's private headers live next to its sources.
-$(BUILD)/obj/control/%.o: CFLAGS += -Icontrol/daemon
-$(BUILD)/obj-san/control/%.o: CFLAGS += -Icontrol/daemon
-$(BUILD)/obj-fuzz/control/%.o: FUZZFLAGS += -Icontrol/daemon
+# The daemon's private headers live next to its sources; it runs kind qemu
+# tenants through control/qemu (qemu_domain.h, qemu_bridge.h).
+$(BUILD)/obj/control/%.o: CFLAGS += -Icontrol/daemon -Icontrol/qemu
+$(BUILD)/obj-san/control/%.o: CFLAGS += -Icontrol/daemon -Icontrol/qemu
+$(BUILD)/obj-fuzz/control/%.o: FUZZFLAGS += -Icontrol/daemon -Icontrol/qemu
 
 $(BUILD)/bin/aivisor: $(AIVISOR_CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(CONTROL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(AIVISOR_CLI_LIBS)
 
 $(BUILD)/bin/aivisord: $(AIVISORD_SRCS:%.c=$(BUILD)/obj/%.o) $(CONTROL_COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)

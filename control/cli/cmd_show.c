@@ -77,10 +77,12 @@ int cmd_info(int argc, char **argv)
 		json_decref(reply);
 		return code;
 	}
-	printf("name:        %s\nuuid:        %s\nstate:       %s\n", jstr(reply, "name"), jstr(reply, "uuid"),
-	       jstr(reply, "state"));
+	printf("name:        %s\nuuid:        %s\nkind:        %s\nstate:       %s\n", jstr(reply, "name"),
+	       jstr(reply, "uuid"), jstr(reply, "kind"), jstr(reply, "state"));
+	/* A qemu tenant's process is its ivshmem bridge; QEMU is libvirt's. */
 	if (jint(reply, "pid"))
-		printf("pid:         %lld\n", jint(reply, "pid"));
+		printf("pid:         %lld%s\n", jint(reply, "pid"),
+		       strcmp(jstr(reply, "kind"), "qemu") ? "" : " (ivshmem bridge)");
 	printf("restarts:    %lld\ncrashes:     %lld\nlast exit:   ", jint(reply, "restarts"), jint(reply, "crashes"));
 	print_exit(reply);
 	printf("\ncpu time:    %.3f s\nmemory:      %lld KiB resident\nvgpu time:   %.3f s (queue wait %.3f s, "

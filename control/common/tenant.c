@@ -133,6 +133,48 @@ static bool absolute_clean_path(const char *p)
 	return true;
 }
 
+/* A microVM runs its program; the image fields have no meaning there. */
+static int validate_microvm(const struct tenant_def *d, char *err, size_t errlen)
+{
+	if (d->kernel[0] || d->initrd[0] || d->job[0])
+		return fail(err, errlen, "%s: only for kind qemu (this tenant is a microvm running its program)",
+			    d->kernel[0] ? "kernel" : d->initrd[0] ? "initrd" : "job");
+	return 0;
+}
+
+/* A QEMU tenant boots the aivisor image and runs its job: the microVM's
+ * program fields would be silently ignored, so they are refused; its vGPU
+ * window is a PCI BAR, hence a power of two. */
+static int validate_qemu(const struct tenant_def *d, char *err, size_t errlen)
+{
+	if (d->program[0] || d->nargs || d->nshares || d->stdin_path[0])
+		return fail(err, errlen, "%s: not used by kind qemu (the guest runs the image's /init and its job)",
+			    d->program[0] ? "program" : d->nargs ? "args" : d->nshares ? "shares" : "stdin");
+	if (d->memory_mib < TENANT_QEMU_MEMORY_MIB_MIN)
+		return fail(err, errlen, "memory_mib: %llu is below %d, the least a Linux guest under QEMU needs",
+			    (unsigned long long)d->memory_mib, TENANT_QEMU_MEMORY_MIB_MIN);
+	if (!d->vgpu_memory_mib || (d->vgpu_memory_mib & (d->vgpu_memory_mib - 1)))
+		return fail(err, errlen,
+			    "vgpu.memory_mib: %llu: kind qemu needs a vGPU window whose size is a power of two "
+			    "(it becomes the ivshmem device's PCI BAR)",
+			    (unsigned long long)d->vgpu_memory_mib);
+	/* CPU limits act on a cgroup the daemon puts the VMM in; QEMU runs in
+	 * libvirt's cgroups, so a cap or pinning here would not be applied. */
+	if (d->cpu_cap_percent || d->cpu_pinning[0])
+		return fail(err, errlen, "cpu.%s: not supported for kind qemu (QEMU runs in libvirt's cgroups)",
+			    d->cpu_cap_percent ? "cap_percent" : "pinning");
+	if (d->kernel[0] && !absolute_clean_path(d->kernel))
+		return fail(err, errlen, "kernel: '%.200s' must be an absolute path without '..'", d->kernel);
+	if (d->initrd[0] && !absolute_clean_path(d->initrd))
+		return fail(err, errlen, "initrd: '%.200s' must be an absolute path without '..'", d->initrd);
+	/* The job is one quoted kernel argument (aivisor.job="..."). */
+	for (const unsigned char *c = (const unsigned char *)d->job; *c; c++)
+		if (*c == '"' || *c < 0x20 || *c == 0x7f)
+			return fail(err, errlen, "job: may not contain '\"' or control characters (it is one quoted "
+				    "kernel argument)");
+	return 0;
+}
+
 int tenant_def_validate(const struct tenant_def *d, char *err, size_t errlen)
 {
 	if (!terminated(d->name, sizeof(d->name)) || !tenant_name_valid(d->name))
@@ -161,10 +203,16 @@ int tenant_def_validate(const struct tenant_def *d, char *err, size_t errlen)
 	if (d->vgpu_memory_mib > TENANT_VGPU_MEMORY_MIB_MAX)
 		return fail(err, errlen, "vgpu.memory_mib: %llu exceeds %d", (unsigned long long)d->vgpu_memory_mib,
 			    TENANT_VGPU_MEMORY_MIB_MAX);
-	if (!terminated(d->program, sizeof(d->program)) || !d->program[0])
-		return fail(err, errlen, "program: missing");
-	if (d->program[0] != '/')
-		return fail(err, errlen, "program: '%.200s' must be an absolute path", d->program);
+	if (d->kind > TENANT_KIND_QEMU)
+		return fail(err, errlen, "kind: unknown kind %d", (int)d->kind);
+	if (!terminated(d->program, sizeof(d->program)))
+		return fail(err, errlen, "program: path too long");
+	if (d->kind == TENANT_KIND_MICROVM) {
+		if (!d->program[0])
+			return fail(err, errlen, "program: missing");
+		if (d->program[0] != '/')
+			return fail(err, errlen, "program: '%.200s' must be an absolute path", d->program);
+	}
 	if (d->nargs > TENANT_ARGS_MAX)
 		return fail(err, errlen, "args: %u arguments, at most %d", d->nargs, TENANT_ARGS_MAX);
 	for (unsigned i = 0; i < d->nargs; i++)
@@ -208,11 +256,16 @@ int tenant_def_validate(const struct tenant_def *d, char *err, size_t errlen)
 		return fail(err, errlen, "stdin: path too long");
 	if (d->stdin_path[0] && !absolute_clean_path(d->stdin_path))
 		return fail(err, errlen, "stdin: '%.200s' must be an absolute path without '..'", d->stdin_path);
-	return 0;
+	if (!terminated(d->kernel, sizeof(d->kernel)) || !terminated(d->initrd, sizeof(d->initrd)))
+		return fail(err, errlen, "kernel/initrd: path too long");
+	if (!terminated(d->job, sizeof(d->job)))
+		return fail(err, errlen, "job: longer than %d bytes", TENANT_JOB_MAX);
+	return d->kind == TENANT_KIND_QEMU ? validate_qemu(d, err, errlen) : validate_microvm(d, err, errlen);
 }
 
 static const char *const restart_names[] = { "no", "on-failure", "always" };
 static const char *const priority_names[] = { "high", "normal", "low" };
+static const char *const kind_names[] = { "microvm", "qemu" };
 
 const char *tenant_restart_name(enum tenant_restart r)
 {
@@ -239,6 +292,21 @@ int tenant_priority_parse(const char *s, enum tenant_priority *out)
 	for (int i = 0; i < 3; i++)
 		if (!strcmp(s, priority_names[i])) {
 			*out = (enum tenant_priority)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *tenant_kind_name(enum tenant_kind k)
+{
+	return (unsigned)k < 2 ? kind_names[k] : "?";
+}
+
+int tenant_kind_parse(const char *s, enum tenant_kind *out)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(s, kind_names[i])) {
+			*out = (enum tenant_kind)i;
 			return 0;
 		}
 	return -1;

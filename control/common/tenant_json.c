@@ -29,14 +29,16 @@ json_t *tenant_def_to_json(const struct tenant_def *d)
 							      s->guest_dir, "rw", s->rw)))
 			goto fail;
 	}
-	return json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:s}, s:{s:s, s:I, s:I}, s:s, s:o, s:o, s:s, s:I, s:s, s:s}",
-			 "name", d->name, "uuid", d->uuid, "vcpus", (json_int_t)d->vcpus, "memory_mib",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:s}, s:{s:s, s:I, s:I}, s:s, s:o, s:o, s:s, s:I, "
+			 "s:s, s:s, s:s, s:s, s:s}",
+			 "name", d->name, "uuid", d->uuid, "kind", tenant_kind_name(d->kind), "vcpus", (json_int_t)d->vcpus, "memory_mib",
 			 (json_int_t)d->memory_mib, "cpu", "weight", (json_int_t)d->cpu_weight, "cap_percent",
 			 (json_int_t)d->cpu_cap_percent, "pinning", d->cpu_pinning, "vgpu", "priority",
 			 tenant_priority_name(d->vgpu_priority), "weight", (json_int_t)d->vgpu_weight, "memory_mib",
 			 (json_int_t)d->vgpu_memory_mib, "program", d->program, "args", args, "shares", shares,
 			 "restart", tenant_restart_name(d->restart), "max_restarts", (json_int_t)d->max_restarts,
-			 "console_log", d->console_log, "stdin", d->stdin_path);
+			 "console_log", d->console_log, "stdin", d->stdin_path, "kernel", d->kernel, "initrd",
+			 d->initrd, "job", d->job);
 fail:
 	json_decref(args);
 	json_decref(shares);
@@ -299,9 +301,20 @@ static int decode_field(struct decoder *dc, const char *k, const json_t *v, stru
 		return get_path(dc, "console_log", v, d->console_log, sizeof(d->console_log));
 	if (!strcmp(k, "stdin"))
 		return get_path(dc, "stdin", v, d->stdin_path, sizeof(d->stdin_path));
+	if (!strcmp(k, "kind")) {
+		if (!json_is_string(v) || tenant_kind_parse(json_string_value(v), &d->kind))
+			return fail_at(dc, v, "kind: must be microvm or qemu");
+		return 0;
+	}
+	if (!strcmp(k, "kernel"))
+		return get_path(dc, "kernel", v, d->kernel, sizeof(d->kernel));
+	if (!strcmp(k, "initrd"))
+		return get_path(dc, "initrd", v, d->initrd, sizeof(d->initrd));
+	if (!strcmp(k, "job"))
+		return get_str(dc, "job", v, d->job, sizeof(d->job));
 	return fail_at(dc, v,
-		       "unknown key '%.64s' (known: name, uuid, vcpus, memory_mib, cpu, vgpu, program, args, "
-		       "shares, restart, max_restarts, console_log, stdin)",
+		       "unknown key '%.64s' (known: name, uuid, kind, vcpus, memory_mib, cpu, vgpu, program, args, "
+		       "shares, restart, max_restarts, console_log, stdin, kernel, initrd, job)",
 		       k);
 }
 
@@ -320,7 +333,7 @@ int tenant_def_from_json_at(const json_t *obj, const char *base_dir, struct tena
 	}
 	if (!json_object_get(obj, "name"))
 		return fail_at(&dc, obj, "name: missing");
-	if (!json_object_get(obj, "program"))
+	if (d->kind == TENANT_KIND_MICROVM && !json_object_get(obj, "program"))
 		return fail_at(&dc, obj, "program: missing");
 	if (tenant_def_validate(d, err, errlen)) {
 		/* Point at the field the reason names, when it is a top-level key. */

@@ -116,7 +116,8 @@ int registry_start(struct registry *r, const char *name, char *err, size_t errle
 		if (err && errlen)
 			err[0] = '\0';
 		t->restarts = 0; /* a user start begins a new restart budget */
-		rc = lifecycle__spawn(r, t, err, errlen);
+		rc = t->def.kind == TENANT_KIND_QEMU ? qemu_tenant__start(r, t, err, errlen)
+						     : lifecycle__spawn(r, t, err, errlen);
 	}
 	if (!rc)
 		pthread_cond_broadcast(&r->changed);
@@ -126,7 +127,7 @@ int registry_start(struct registry *r, const char *name, char *err, size_t errle
 
 /* Waits, locked, until the tenant is no longer live or the deadline
  * passes. Returns true if it ended. */
-static bool wait_ended(struct registry *r, struct tenant *t, int64_t deadline_ms)
+bool lifecycle__wait_ended(struct registry *r, struct tenant *t, int64_t deadline_ms)
 {
 	while (t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING) {
 		int64_t left = deadline_ms - lifecycle__now_ms();
@@ -165,6 +166,10 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 		rc = set_err(err, errlen, -ESRCH, "tenant '%s' is not running", name);
 		goto out;
 	}
+	if (t->def.kind == TENANT_KIND_QEMU) {
+		rc = qemu_tenant__stop(r, t, force, timeout_s, err, errlen);
+		goto out;
+	}
 	if (t->busy && !force) {
 		rc = set_err(err, errlen, -EBUSY, "tenant '%s' is already being shut down", name);
 		goto out;
@@ -179,12 +184,12 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 	log_info("tenant '%s': %s (pid %d)", name, force ? "destroy" : "shutdown", (int)t->proc.pid);
 	if (vm_process_signal(&t->proc, sig) && errno != ESRCH)
 		log_warn("tenant '%s': signal %d: %s", name, sig, strerror(errno));
-	if (!force && !wait_ended(r, t, lifecycle__now_ms() + (int64_t)timeout_s * 1000)) {
+	if (!force && !lifecycle__wait_ended(r, t, lifecycle__now_ms() + (int64_t)timeout_s * 1000)) {
 		log_warn("tenant '%s': no exit within %us of SIGTERM; killing", name, timeout_s);
 		if (t->proc.pidfd >= 0)
 			vm_process_signal(&t->proc, SIGKILL);
 	}
-	if (!wait_ended(r, t, lifecycle__now_ms() + STOP_KILL_WAIT_MS))
+	if (!lifecycle__wait_ended(r, t, lifecycle__now_ms() + STOP_KILL_WAIT_MS))
 		rc = set_err(err, errlen, -ETIMEDOUT, "tenant '%s' (pid %d) did not die after SIGKILL", name,
 			     (int)t->proc.pid);
 	t->users--;
@@ -195,7 +200,7 @@ out:
 	return rc;
 }
 
-static int64_t backoff_ms(unsigned restarts)
+int64_t lifecycle__backoff_ms(unsigned restarts)
 {
 	int64_t ms = 100;
 	for (unsigned i = 0; i < restarts && ms < RESTART_BACKOFF_MAX_MS; i++)
@@ -234,7 +239,7 @@ void lifecycle__record_end(struct registry *r, struct tenant *t, enum tenant_exi
 			    (t->def.restart == TENANT_RESTART_ON_FAILURE && failed);
 		bool budget = !t->def.max_restarts || t->restarts < t->def.max_restarts;
 		if (want && budget)
-			t->restart_due_ms = lifecycle__now_ms() + backoff_ms(t->restarts);
+			t->restart_due_ms = lifecycle__now_ms() + lifecycle__backoff_ms(t->restarts);
 		log_msg(failed ? LOG_WARN : LOG_INFO, "tenant '%s' %s %d%s", t->def.name, how, what,
 					       want ? (budget ? "; restarting per policy"
 							      : "; restart budget exhausted")
@@ -304,6 +309,11 @@ static void tick(struct registry *r)
 	int64_t now = lifecycle__now_ms();
 	for (size_t i = 0; i < r->n; i++) {
 		struct tenant *t = r->t[i];
+		/* QEMU tenants: the watcher restarts them (a start blocks on
+		 * libvirt), and QEMU writes its serial file at its own offset,
+		 * so truncating it under QEMU would leave a hole. */
+		if (t->def.kind == TENANT_KIND_QEMU)
+			continue;
 		if (t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING)
 			cap_log(r, t);
 		if (t->restart_due_ms && t->restart_due_ms <= now && !t->busy) {
@@ -314,7 +324,7 @@ static void tick(struct registry *r)
 				t->crashes++;
 				t->state = TENANT_STATE_CRASHED;
 				bool budget = !t->def.max_restarts || t->restarts < t->def.max_restarts;
-				t->restart_due_ms = budget ? now + backoff_ms(t->restarts) : 0;
+				t->restart_due_ms = budget ? now + lifecycle__backoff_ms(t->restarts) : 0;
 			}
 			pthread_cond_broadcast(&r->changed);
 		}

@@ -23,6 +23,7 @@
 #include "lv_endpoint.h"
 #include "lv_registry.h"
 #include "metrics.h"
+#include "qemu_domain.h"
 #include "registry_daemon.h"
 #include "vgpud.h"
 
@@ -34,6 +35,7 @@
 struct options {
 	const char *socket, *state_dir, *vmm, *vgpud, *vgpu_socket, *metrics_socket, *log_file;
 	const char *libvirt_socket, *libvirt_ro_socket;
+	const char *qemu_uri, *qemu_dir, *ivshmem, *images_dir;
 	int metrics_port;
 	unsigned vgpu_threads;
 	unsigned long long reserve_mib;
@@ -50,9 +52,11 @@ static void usage(FILE *f)
 		"                [--libvirt-socket PATH] [--libvirt-ro-socket PATH] [--no-libvirt]\n"
 		"                [--log-level error|warn|info|debug] [--log-file PATH] [--console-log-cap BYTES]\n"
 		"                [--reserve-mib MIB]\n"
+		"                [--qemu-uri URI] [--qemu-dir DIR] [--ivshmem PATH] [--images-dir DIR]\n"
 		"environment: AIVISOR_SOCKET, AIVISOR_STATE_DIR (flags win)\n"
 		"defaults: --socket " DEFAULT_SOCKET ", --state-dir " DEFAULT_STATE_DIR
-		", --vmm and --vgpud next to aivisord\n");
+		", --vmm, --vgpud and --ivshmem next to aivisord,\n"
+		"          --qemu-uri " QEMU_DEFAULT_URI ", --qemu-dir STATE_DIR/qemu, --images-dir ../images from aivisord\n");
 }
 
 static int parse_number(const char *flag, const char *s, unsigned long long max, unsigned long long *out)
@@ -113,6 +117,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->libvirt_socket = v;
 		else if (!strcmp(a, "--libvirt-ro-socket"))
 			o->libvirt_ro_socket = v;
+		else if (!strcmp(a, "--qemu-uri"))
+			o->qemu_uri = v;
+		else if (!strcmp(a, "--qemu-dir"))
+			o->qemu_dir = v;
+		else if (!strcmp(a, "--ivshmem"))
+			o->ivshmem = v;
+		else if (!strcmp(a, "--images-dir"))
+			o->images_dir = v;
 		else if (!strcmp(a, "--metrics-port")) {
 			if (parse_number(a, v, 65535, &n) || n == 0) {
 				fprintf(stderr, "aivisord: --metrics-port must be 1..65535\n");
@@ -179,6 +191,38 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return mkdir(tmp, mode) && errno != EEXIST ? -1 : 0;
 }
 
+/* Where kind qemu tenants' pieces are. Relative paths become absolute:
+ * they end up in domain XML that libvirtd, not we, resolves. */
+static int qemu_paths(const struct options *o, struct registry_config *cfg)
+{
+	snprintf(cfg->qemu_uri, sizeof(cfg->qemu_uri), "%s", o->qemu_uri ? o->qemu_uri : QEMU_DEFAULT_URI);
+	char tmp[PATH_MAX];
+	if (o->qemu_dir) {
+		if (o->qemu_dir[0] != '/') {
+			log_error("--qemu-dir %s: must be an absolute path", o->qemu_dir);
+			return -1;
+		}
+		snprintf(cfg->qemu_dir, sizeof(cfg->qemu_dir), "%s", o->qemu_dir);
+	} else if (snprintf(cfg->qemu_dir, sizeof(cfg->qemu_dir), "%s/qemu", cfg->state_dir) >=
+		   (int)sizeof(cfg->qemu_dir)) {
+		log_error("state directory path too long");
+		return -1;
+	}
+	if (o->ivshmem)
+		snprintf(tmp, sizeof(tmp), "%s", o->ivshmem);
+	else if (sibling("aivisor-ivshmem", tmp, sizeof(tmp)))
+		snprintf(tmp, sizeof(tmp), "aivisor-ivshmem");
+	if (!realpath(tmp, cfg->ivshmem_path))
+		snprintf(cfg->ivshmem_path, sizeof(cfg->ivshmem_path), "%s", tmp); /* a start says it is missing */
+	if (o->images_dir)
+		snprintf(tmp, sizeof(tmp), "%s", o->images_dir);
+	else if (sibling("../images", tmp, sizeof(tmp)))
+		snprintf(tmp, sizeof(tmp), "images");
+	if (!realpath(tmp, cfg->images_dir))
+		snprintf(cfg->images_dir, sizeof(cfg->images_dir), "%s", tmp); /* a define names the missing file */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -202,6 +246,8 @@ int main(int argc, char **argv)
 	}
 	if (!realpath(vmm, cfg.vmm_path))
 		snprintf(cfg.vmm_path, sizeof(cfg.vmm_path), "%s", vmm); /* checked again at each start */
+	if (qemu_paths(&o, &cfg))
+		return 1;
 
 	/* One daemon per state directory: two would both restart the same VMs. */
 	char lock_path[PATH_MAX + 16];

@@ -20,6 +20,10 @@
 void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks, const char *boot_id)
 {
 	struct vm_proc p;
+	if (t->def.kind == TENANT_KIND_QEMU) {
+		qemu_tenant__recover(r, t, pid, start_ticks, boot_id);
+		return;
+	}
 	if (!strcmp(boot_id, r->boot_id) && !vm_process_reattach(pid, start_ticks, &p)) {
 		t->proc = p;
 		t->our_child = false;

@@ -55,7 +55,9 @@ static struct tenant *find_uuid(struct registry *r, const char *uuid)
 
 void registry__log_path(const struct registry *r, const struct tenant_def *d, char *out, size_t size)
 {
-	if (d->console_log[0])
+	if (d->kind == TENANT_KIND_QEMU)
+		qemu_tenant__log_path(r, d, out, size); /* the domain's serial console */
+	else if (d->console_log[0])
 		snprintf(out, size, "%s", d->console_log);
 	else
 		snprintf(out, size, "%s/logs/%s.log", r->cfg.state_dir, d->name);
@@ -114,12 +116,21 @@ int registry_define(struct registry *r, const struct tenant_def *def, struct ten
 	struct tenant_def d = *def;
 	if (tenant_def_validate(&d, err, errlen))
 		return -EINVAL;
+	int rc = qemu_tenant__complete_def(r, &d, err, errlen);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&r->lock);
-	int rc = 0;
 	struct tenant *t = registry__find(r, d.name);
 	struct tenant *u = d.uuid[0] ? find_uuid(r, d.uuid) : NULL;
 	if (u && u != t) {
 		rc = set_err(err, errlen, -EEXIST, "uuid %s already belongs to tenant '%s'", d.uuid, u->def.name);
+		goto out;
+	}
+	/* A kind is for a tenant's life: a definition of the other kind (a
+	 * virsh define of a microVM XML over a QEMU tenant, say) is refused. */
+	if (t && t->def.kind != d.kind) {
+		rc = set_err(err, errlen, -EEXIST, "tenant '%s' is of kind %s, not %s; undefine it first", d.name,
+			     tenant_kind_name(t->def.kind), tenant_kind_name(d.kind));
 		goto out;
 	}
 	if (t) {
@@ -440,6 +451,10 @@ struct registry *registry_open(const struct registry_config *cfg, char *err, siz
 	/* The monitor must exist before recovery registers pidfds with it. */
 	if (lifecycle__monitor_start(r, err, errlen))
 		goto fail;
+	if (qemu_tenant__watcher_start(r, err, errlen)) {
+		lifecycle__monitor_stop(r);
+		goto fail;
+	}
 	pthread_mutex_lock(&r->lock);
 	int rc = state_store_load_all(cfg->state_dir, load_one, load_bad, r);
 	if (!rc)
@@ -463,6 +478,7 @@ fail:
 
 void registry_close(struct registry *r)
 {
+	qemu_tenant__watcher_stop(r);
 	lifecycle__monitor_stop(r);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->t[i]->proc.pidfd >= 0)

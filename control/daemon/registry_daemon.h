@@ -18,6 +18,11 @@ struct registry_config {
 	char vgpu_socket[PATH_MAX];   /* "" = tenants get no vGPU wiring */
 	uint64_t log_cap_bytes;       /* console log size cap, rotated to .1 */
 	uint64_t reserve_mib;         /* host memory kept out of admission */
+	/* kind qemu tenants (docs/QEMU.md) */
+	char qemu_uri[PATH_MAX];      /* libvirt connection, default qemu:///system */
+	char qemu_dir[PATH_MAX];      /* bridge sockets and serial logs; only QEMU's user may search it */
+	char ivshmem_path[PATH_MAX];  /* the aivisor-ivshmem bridge */
+	char images_dir[PATH_MAX];    /* default vmlinuz and initramfs.cpio.gz */
 };
 
 /* Loads every record in the state dir, re-attaches to VMs still running,

@@ -46,6 +46,8 @@ struct registry {
 	int epfd, wakefd;
 	pthread_t monitor;
 	bool monitor_running;
+	pthread_t qemu_watcher;     /* polls kind qemu tenants' domains (qemu_tenant.c) */
+	bool qemu_watcher_running;
 	bool closing;
 };
 
@@ -73,6 +75,23 @@ void lifecycle__record_end(struct registry *r, struct tenant *t, enum tenant_exi
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);
 int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen);
 void lifecycle__monitor_stop(struct registry *r);
+bool lifecycle__wait_ended(struct registry *r, struct tenant *t, int64_t deadline_ms);
+int64_t lifecycle__backoff_ms(unsigned restarts);
+
+/* qemu_tenant.c: kind qemu tenants, run as libvirt domains with an ivshmem
+ * bridge process (t->proc) instead of a VMM process. */
+int qemu_tenant__complete_def(const struct registry *r, struct tenant_def *d, char *err, size_t errlen);
+void qemu_tenant__log_path(const struct registry *r, const struct tenant_def *d, char *out, size_t size);
+/* Locked on entry and return; the lock is dropped while libvirt works,
+ * with the tenant marked busy. */
+int qemu_tenant__start(struct registry *r, struct tenant *t, char *err, size_t errlen);
+int qemu_tenant__stop(struct registry *r, struct tenant *t, bool force, unsigned timeout_s, char *err,
+		      size_t errlen);
+void qemu_tenant__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks,
+			  const char *boot_id);
+int qemu_tenant__watcher_start(struct registry *r, char *err, size_t errlen);
+void qemu_tenant__watcher_stop(struct registry *r);
+
 /* recovery.c */
 void lifecycle__recover(struct registry *r, struct tenant *t, pid_t pid, uint64_t start_ticks,
 			const char *boot_id);

@@ -49,6 +49,7 @@ json_t *report_tenant_summary(const struct tenant_info *t)
 	json_object_set_new(o, "ok", json_true());
 	json_object_set_new(o, "name", json_string(t->def.name));
 	json_object_set_new(o, "uuid", json_string(t->def.uuid));
+	json_object_set_new(o, "kind", json_string(tenant_kind_name(t->def.kind)));
 	json_object_set_new(o, "state", json_string(tenant_state_name(t->state)));
 	json_object_set_new(o, "pid", json_integer(t->pid));
 	json_object_set_new(o, "restarts", json_integer(t->restarts));

@@ -22,6 +22,7 @@
 #define TENANT_ARG_MAX      256
 #define TENANT_SHARES_MAX   8
 #define TENANT_CPULIST_MAX  128   /* "0-3,6,8-9" */
+#define TENANT_JOB_MAX      1024  /* qemu kind: bytes of the aivisor.job= kernel argument */
 
 /* Limits checked by tenant_def_validate(). */
 #define TENANT_VCPUS_MAX        64
@@ -33,6 +34,15 @@
 #define TENANT_VGPU_WEIGHT_MAX  10000     /* = the vGPU server's range */
 #define TENANT_VGPU_MEMORY_MIB_MAX (256 * 1024)
 #define TENANT_MAX_RESTARTS_MAX 1000
+#define TENANT_QEMU_MEMORY_MIB_MIN 64     /* a Linux guest under QEMU needs more than a microVM */
+
+/* Where a tenant runs: a microVM of aivisor-vmm running one static program,
+ * or a libvirt/QEMU domain booting the aivisor Linux image (docs/QEMU.md),
+ * whose vGPU arrives through an ivshmem bridge. */
+enum tenant_kind {
+	TENANT_KIND_MICROVM,
+	TENANT_KIND_QEMU,
+};
 
 enum tenant_restart {
 	TENANT_RESTART_NO,
@@ -56,6 +66,7 @@ struct tenant_share {
 struct tenant_def {
 	char name[TENANT_NAME_MAX + 1];
 	char uuid[TENANT_UUID_LEN + 1];    /* "" = the registry generates one */
+	enum tenant_kind kind;
 
 	unsigned vcpus;                    /* 1..TENANT_VCPUS_MAX */
 	uint64_t memory_mib;               /* guest RAM */
@@ -68,7 +79,7 @@ struct tenant_def {
 	unsigned vgpu_weight;              /* 1..10000 (default 100, as the vGPU server) */
 	uint64_t vgpu_memory_mib;          /* 0 = no vGPU attached */
 
-	char program[TENANT_PATH_MAX];     /* host path of the static ELF to run */
+	char program[TENANT_PATH_MAX];     /* microvm: host path of the static ELF to run */
 	unsigned nargs;
 	char args[TENANT_ARGS_MAX][TENANT_ARG_MAX];
 
@@ -80,9 +91,16 @@ struct tenant_def {
 
 	char console_log[TENANT_PATH_MAX]; /* "" = <state-dir>/logs/<name>.log */
 	char stdin_path[TENANT_PATH_MAX];  /* the program's standard input; "" = /dev/null */
+
+	/* kind qemu only (empty for microvm). The daemon fills an empty kernel
+	 * or initrd with its images directory's vmlinuz / initramfs.cpio.gz
+	 * when the tenant is defined. */
+	char kernel[TENANT_PATH_MAX];
+	char initrd[TENANT_PATH_MAX];
+	char job[TENANT_JOB_MAX + 1];      /* aivisor.job= for the image's /init; "" = none */
 };
 
-/* Defaults: 1 vCPU, 256 MiB, cpu weight 100, normal priority, vGPU weight
+/* Defaults: kind microvm, 1 vCPU, 256 MiB, cpu weight 100, normal priority, vGPU weight
  * 100, no vGPU memory, restart no. Name and program left empty. */
 void tenant_def_init(struct tenant_def *def);
 
@@ -107,5 +125,8 @@ const char *tenant_restart_name(enum tenant_restart r);
 int tenant_restart_parse(const char *s, enum tenant_restart *out);
 const char *tenant_priority_name(enum tenant_priority p);
 int tenant_priority_parse(const char *s, enum tenant_priority *out);
+/* "microvm", "qemu". */
+const char *tenant_kind_name(enum tenant_kind k);
+int tenant_kind_parse(const char *s, enum tenant_kind *out);
 
 #endif

@@ -9,9 +9,11 @@
  *     "program": "/abs/path", "args": ["a", "b"],
  *     "shares": [ { "host": "/data", "guest": "/data", "rw": false } ],
  *     "restart": "on-failure", "max_restarts": 3, "console_log": "/path",
- *     "stdin": "/path" }
+ *     "stdin": "/path",
+ *     "kind": "microvm" | "qemu", "kernel": "/path", "initrd": "/path", "job": "train ..." }
  *
- * Only name and program are required; the rest default (tenant_def_init).
+ * Only name and (for kind microvm) program are required; the rest default
+ * (tenant_def_init). kernel, initrd and job belong to kind qemu.
  */
 #ifndef AIVISOR_TENANT_JSON_H
 #define AIVISOR_TENANT_JSON_H

@@ -93,7 +93,10 @@ static void exec_bridge(const struct qemu_bridge_opts *o, int out_fd)
 		argv[n++] = owner;
 	}
 	argv[n] = NULL;
-	if (dup2(out_fd, STDOUT_FILENO) < 0)
+	/* Its own session, as a tenant's VMM: a signal to the caller's
+	 * process group (Ctrl-C on a foreground daemon) must not take the
+	 * tenant's vGPU away. */
+	if (setsid() < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
 		_exit(127);
 	if (o->log_path) {
 		int fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
