@@ -358,6 +358,13 @@ int vgpu_reset(struct vgpu *g)
 	int rc = wait_until(g, reset_acked, req, 5000000000ll, 1);
 	if (rc)
 		return rc;
+	/* Resynchronise with the server's post-reset indices: it set sq_head =
+	 * sq_done = the sq_tail it found, which need not be ours (a corrupted
+	 * sq_tail is what usually calls for a reset).  Continuing from our own
+	 * copy would publish a tail behind the head, a jump again. */
+	g->tail = g->published = __atomic_load_n(&g->ctrl->sq_head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&g->ctrl->sq_tail, g->tail, __ATOMIC_RELEASE);
+	g->queued_flops = 0;
 	g->cq_head = __atomic_load_n(&g->ctrl->cq_tail, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&g->ctrl->cq_head, g->cq_head, __ATOMIC_RELEASE);
 	g->errors_seen = __atomic_load_n(&g->ctrl->errors, __ATOMIC_ACQUIRE);
