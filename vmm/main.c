@@ -160,8 +160,9 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 				return usage_error("--priority %s: want high, normal or low", optarg);
 			break;
 		case OPT_VGPU_WEIGHT:
-			if (parse_uint(optarg, VGPU_WEIGHT_MIN, VGPU_WEIGHT_MAX, &v))
-				return usage_error("--vgpu-weight %s: want 1 to 10000", optarg);
+			/* 0 asks for the server's default, as in vgpu_host.h. */
+			if (parse_uint(optarg, 0, VGPU_WEIGHT_MAX, &v))
+				return usage_error("--vgpu-weight %s: want 1 to 10000 (0: server default)", optarg);
 			o->vgpu.weight = (uint32_t)v;
 			break;
 		case OPT_DEBUG: o->debug = true; break;

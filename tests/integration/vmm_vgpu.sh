@@ -53,7 +53,7 @@ expect_run "vmm usage error: --vgpu-socket without --vgpu-memory" 2 'need --vgpu
 	"$VMM" --vgpu-socket "$SOCK" "$GUEST/hello"
 expect_run "vmm usage error: --priority bogus" 2 'want high, normal or low' \
 	"$VMM" --vgpu-memory 16 --priority bogus "$GUEST/hello"
-expect_run "vmm usage error: --vgpu-weight 0" 2 'want 1 to 10000' \
-	"$VMM" --vgpu-memory 16 --vgpu-weight 0 "$GUEST/hello"
+expect_run "vmm usage error: --vgpu-weight 10001" 2 'want 1 to 10000' \
+	"$VMM" --vgpu-memory 16 --vgpu-weight 10001 "$GUEST/hello"
 expect_run "vmm usage error: --vgpu-memory 0" 2 'between 1 and 16384' \
 	"$VMM" --vgpu-memory 0 "$GUEST/hello"
