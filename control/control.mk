@@ -49,4 +49,8 @@ $(BUILD)/test/test_control_store: $(BUILD)/obj-san/tests/unit/test_control_store
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lcmocka
 $(BUILD)/obj-san/tests/unit/test_control_%.o: CFLAGS += -Icontrol/daemon
+UNIT_TESTS += $(BUILD)/test/test_control_kind
+$(BUILD)/test/test_control_kind: $(BUILD)/obj-san/control/tests/test_tenant_kind.o $(CONTROL_SAN_COMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lyaml -lcmocka
 
