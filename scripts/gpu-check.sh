@@ -36,7 +36,10 @@ step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 WATCHDOG=$!
 
 # The scheduler's scenarios (run_shares, window_shares, run_latency), run
-# against the daemon built with the CUDA backend.
+# against the daemon built with the CUDA backend, with host-process tenants
+# (a GPU machine need not have /dev/kvm).
+GUEST=$ROOT/build/guest
+export TENANTS=${TENANTS:-host}
 source "$ROOT/scheduler/scenarios.sh"
 VGPUD=$BIN/aivisor-vgpud-cuda
 trap 'vgpud_stop; kill "$WATCHDOG" 2> /dev/null; rm -rf "$TMP"' EXIT
@@ -106,15 +109,15 @@ else
 	else
 		notok "gpu selftest through aivisor-vgpud-cuda" "$(grep -v '^ok - ' "$TMP/selftest.log" | head -10)"
 	fi
+	# Shares: every 1 s window after the first in which all three ran.
 	if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
-		window_shares "$TMP/w124" | tail -n +2 > "$TMP/w124.w"   # first window: warm-up
+		window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
 		bad=$(awk '{
 			for (i = 3; i <= NF; i++) {
 				split($i, kv, "="); want = (kv[1] == "w1") ? 1/7 : (kv[1] == "w2") ? 2/7 : 4/7
 				if (kv[2] < want - 0.02 || kv[2] > want + 0.02) print
-			}
-			if (NF != 5) print }' "$TMP/w124.w")
-		if [ -s "$TMP/w124.w" ] && [ -z "$bad" ]; then
+			} }' "$TMP/w124.w")
+		if [ "$(wc -l < "$TMP/w124.w")" -ge 3 ] && [ -z "$bad" ]; then
 			ok "gpu share weights_1_2_4: $(awk '{printf "[%s] ", $0}' "$TMP/w124.w")"
 		else
 			notok "gpu share weights_1_2_4" "windows (t busy shares): $(cat "$TMP/w124.w")"
@@ -126,19 +129,20 @@ else
 	else
 		notok "gpu share weights_1_2_4" "a tenant failed: $(cat "$TMP"/*.out | head -c 600)"
 	fi
-	alone=$(run_latency 3 high 100)
-	prio=$(run_latency 4 high 100 t1:normal:100 t2:normal:100)
-	if [ -n "$alone" ] && [ -n "$prio" ]; then
-		r=$(awk -v a="$alone" -v p="$prio" 'BEGIN { printf "%.2f", p / a }')
-		msg="p99 alone ${alone} us, with two GEMM ${GEMM_N_BIG} trainers ${prio} us (${r}x)"
-		echo "BENCH gpu_infer_p99_contended $prio us baseline=$alone ratio=$r"
+	# Latency: the high-priority batch-1 tenant's p99 with two trainers
+	# saturating the GPU vs without them (interleaved 1 s phases).
+	read -r lp qp l50 q50 <<< "$(run_latency 6 high)"
+	if [ -n "$lp" ] && [ -n "$qp" ]; then
+		r=$(awk -v a="$qp" -v p="$lp" 'BEGIN { printf "%.2f", p / a }')
+		msg="p99 alone ${qp} us, with two GEMM ${GEMM_N_BIG} trainers ${lp} us (${r}x); p50 ${q50}/${l50} us"
+		echo "BENCH gpu_infer_p99_contended $lp us baseline=$qp ratio=$r"
 		if awk -v r="$r" 'BEGIN { exit !(r <= 1.2) }'; then
 			ok "gpu latency_isolation: $msg"
 		else
 			notok "gpu latency_isolation" "$msg; want <= 1.2x"
 		fi
 	else
-		notok "gpu latency_isolation" "no latency figures: alone=$alone prio=$prio"
+		notok "gpu latency_isolation" "no latency figures: $(cat "$TMP"/trainer*.out | head -c 400)"
 	fi
 	vgpud_stop
 fi
