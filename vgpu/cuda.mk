@@ -62,9 +62,14 @@ $(BUILD)/test/test_vgpu_cuda_backend: $(BUILD)/obj-san/tests/unit/test_vgpu_cuda
 
 # sgemm through the backend vs cuBLAS called directly, same process.
 BENCHES += $(BUILD)/bench/vgpu-cuda-sgemm
-$(BUILD)/bench/vgpu-cuda-sgemm: $(BUILD)/obj/vgpu/backend/cuda_bench_sgemm.o $(VGPU_CUDA_OBJS)
+# With the embedded server for the whole path (its CUDA-aware registry
+# object comes from vgpu.mk, as for aivisor-vgpud-cuda).
+$(BUILD)/bench/vgpu-cuda-sgemm: $(BUILD)/obj/vgpu/backend/cuda_bench_sgemm.o $(VGPU_CUDA_OBJS) \
+		$(filter-out %/registry.o,$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj/%.o)) \
+		$(BUILD)/obj/vgpu/backend/registry_cuda.o \
+		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_CUDA_LIBS) -lm
+	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS) $(VGPU_CUDA_LIBS)
 else
 VGPU_CUDA_SRCS := $(VGPU_CUDA_COMMON_SRCS) vgpu/backend/cuda_probe_none.c
 VGPU_CUDA_KERNELS_OBJ :=
