@@ -10,6 +10,8 @@
 #     domain is undefined, and `aivisor logs` shows the accuracy;
 #   - started again, the daemon restarted: the tenant is re-attached (same
 #     bridge pid), then destroyed: gone from libvirt, bridge gone;
+#   - a failing job: recorded as a crash with its exit code, restarted per
+#     its policy and budget;
 #   - undefine; bad definitions: a missing kernel image (named), a window
 #     that is not a power of two, a program on a qemu tenant, a kind change.
 . "$(dirname "$0")/../lib.sh"
@@ -24,6 +26,8 @@ LVSOCK=$TMP/lv-sock
 cleanup() {
 	virsh -c "$QEMU_URI" destroy "$NAME" >/dev/null 2>&1
 	virsh -c "$QEMU_URI" undefine "$NAME" >/dev/null 2>&1
+	virsh -c "$QEMU_URI" destroy "$NAME-f" >/dev/null 2>&1
+	virsh -c "$QEMU_URI" undefine "$NAME-f" >/dev/null 2>&1
 	qemu_libvirt_down
 	local f="$AIVISOR_STATE_DIR/vgpu.sock.pid"
 	[ -f "$f" ] && kill -9 "$(awk '{print $1}' "$f")" 2>/dev/null
@@ -127,5 +131,22 @@ printf '%s\n' "name: kc-$$" "memory_mib: 32" "program: $GUEST/ticker" > "$TMP/kc
 "$A" define "$TMP/kc.yaml" > /dev/null
 printf '%s\n' "name: kc-$$" "kind: qemu" "vgpu: {memory_mib: 64}" > "$TMP/kc.yaml"
 expect_run "$T: changing a tenant's kind is refused" 6 "is of kind microvm, not qemu" "$A" define "$TMP/kc.yaml"
+# A failing job: the end is a crash with the job's code, restarted per policy.
+cat > "$TMP/f.yaml" <<YAML
+name: $NAME-f
+kind: qemu
+memory_mib: 128
+vgpu: {memory_mib: 16}
+job: "/bin/busybox false"
+restart: on-failure
+max_restarts: 1
+YAML
+"$A" create "$TMP/f.yaml" > "$TMP/f.out" 2>&1 || notok "$T: create a failing qemu tenant" "$(cat "$TMP/f.out")"
+crashed_twice() { [ "$(field "$NAME-f" state) $(field "$NAME-f" restarts) $(field "$NAME-f" crashes)" = "crashed 1 2" ]; }
+check "$T: a failing job is a crash, restarted once (max_restarts 1), then left crashed" wait_until 120 crashed_twice
+how="$(field "$NAME-f" last_exit) $(field "$NAME-f" exit_code)"
+check "$T: its end is recorded as '$how', want 'exit 1' (busybox false)" test "$how" = "exit 1"
+check "$T: the crashed tenant's domain is undefined" \
+	bash -c "! virsh -c '$QEMU_URI' list --all --name | grep -qx '$NAME-f'"
 check "$T: the daemon is still up" kill -0 "$DPID"
 stop_daemon TERM
