@@ -32,6 +32,26 @@
 
 #define ARENA (8u << 20)
 
+/*
+ * This test runs under AddressSanitizer.  On a GPU the CUDA driver maps
+ * memory where ASan's shadow gap is protected, and keeps allocations it
+ * never frees: the runtime needs the gap unprotected, and the driver's own
+ * allocations are not our leaks.
+ */
+const char *__asan_default_options(void);
+const char *__lsan_default_suppressions(void);
+
+const char *__asan_default_options(void)
+{
+	return "protect_shadow_gap=0";
+}
+
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcuda.so\nleak:libcudart.so\nleak:libcublas.so\nleak:libcublasLt.so\n"
+	       "leak:libnvidia\n";
+}
+
 static struct cuda_probe probe;
 
 static void test_errmap(void **state)

@@ -13,6 +13,26 @@
 
 #include "../../vgpu/backend/cuda_select.h"
 
+/*
+ * This test runs under AddressSanitizer.  On a GPU the CUDA driver maps
+ * memory where ASan's shadow gap is protected, and keeps allocations it
+ * never frees: the runtime needs the gap unprotected, and the driver's own
+ * allocations are not our leaks.
+ */
+const char *__asan_default_options(void);
+const char *__lsan_default_suppressions(void);
+
+const char *__asan_default_options(void)
+{
+	return "protect_shadow_gap=0";
+}
+
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcuda.so\nleak:libcudart.so\nleak:libcublas.so\nleak:libcublasLt.so\n"
+	       "leak:libnvidia\n";
+}
+
 static struct cuda_probe gpu_probe(void)
 {
 	struct cuda_probe p = { .usable = 1, .device_count = 1, .cc_major = 9, .cc_minor = 0,
