@@ -72,9 +72,10 @@ int qemu_tenant__complete_def(const struct registry *r, struct tenant_def *d, ch
 	const char *path[2] = { d->kernel, d->initrd };
 	for (int i = 0; i < 2; i++) {
 		struct stat st;
-		if (stat(path[i], &st) || !S_ISREG(st.st_mode))
+		const char *why = stat(path[i], &st) ? strerror(errno) : S_ISREG(st.st_mode) ? NULL : "not a file";
+		if (why)
 			return set_err(err, errlen, -EINVAL, "%s: guest image %s is missing (%s; run `make images`)",
-				       what[i], path[i], errno ? strerror(errno) : "not a regular file");
+				       what[i], path[i], why);
 	}
 	return 0;
 }
