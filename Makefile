@@ -50,8 +50,8 @@ $(BUILD)/obj-fuzz/%.o: %.c
 .PHONY: all deps test unit integration fuzz fuzz-smoke bench demo clean images gpu-check
 all:
 
--include vmm/vmm.mk
 -include security/security.mk
+-include vmm/vmm.mk
 -include vgpu/vgpu.mk
 -include vgpu/cuda.mk
 -include vgpu/ivshmem/ivshmem.mk

@@ -9,6 +9,7 @@
 #include "policy.h"
 
 #include <linux/kvm.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -17,6 +18,8 @@ const struct sandbox_syscall policy_vmm[] = {
 	  "run vCPUs; registers for syscall emulation (when KVM_CAP_SYNC_REGS is absent), "
 	  "FS base for arch_prctl and fault reports" },
 	{ "read", -1, 0, {0}, "guest read(2) of stdin and share files; eventfd reads" },
+	{ "readv", -1, 0, {0}, "guest readv(2)" },
+	{ "pwrite64", -1, 0, {0}, "guest pwrite(2) on writable shares" },
 	{ "pread64", -1, 0, {0}, "guest pread(2) on share files" },
 	{ "write", -1, 0, {0}, "guest output to stdout/stderr, writable shares, our own error reports" },
 	{ "writev", -1, 0, {0}, "guest writev(2) to stdout/stderr" },
@@ -35,6 +38,7 @@ const struct sandbox_syscall policy_vmm[] = {
 	{ "poll", -1, 0, {0}, "AIVISOR_SYS_VGPU_WAIT: wait for the vGPU completion eventfd" },
 	{ "ppoll", -1, 0, {0}, "same, as some libcs implement poll" },
 	{ "clock_gettime", -1, 0, {0}, "guest clock_gettime when the vDSO is not used; timeouts" },
+	{ "clock_getres", -1, 0, {0}, "guest clock_getres(2)" },
 	{ "clock_nanosleep", -1, 0, {0}, "guest nanosleep" },
 	{ "nanosleep", -1, 0, {0}, "guest nanosleep" },
 	{ "getrandom", -1, 0, {0}, "guest getrandom(2)" },
@@ -42,6 +46,9 @@ const struct sandbox_syscall policy_vmm[] = {
 	{ "tgkill", -1, 0, {0}, "kick a vCPU thread out of KVM_RUN (timeout, exit)" },
 	{ "rt_sigprocmask", -1, 0, {0}, "thread signal masks" },
 	{ "rt_sigreturn", -1, 0, {0}, "return from the kick signal handler" },
+	{ "rt_sigtimedwait", -1, 0, {0}, "the main thread waits for the end, a timeout or SIGTERM" },
+	{ "kill", 1, 1, { SIGTERM }, "stop the private vGPU server at the end (SIGTERM only)" },
+	{ "wait4", -1, 0, {0}, "reap the private vGPU server" },
 	{ "getpid", -1, 0, {0}, "tgkill needs our pid" },
 	{ "gettid", -1, 0, {0}, "thread identity for kicks" },
 	{ "exit", -1, 0, {0}, "vCPU thread exit" },

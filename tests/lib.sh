@@ -4,6 +4,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/bin
 GUEST=$ROOT/build/guest
 TMP=$(mktemp -d /tmp/aivisor-test.XXXXXX)
+# VMs drop to an unprivileged user once set up (security/): test shares
+# live under TMP, so that user must be able to search it.
+chmod 755 "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 
 ok()   { echo "ok - $1"; }

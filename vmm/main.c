@@ -20,6 +20,9 @@
 
 #include "boot_x86_64.h"
 #include "elf_load.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "sandbox_vmm.h"
 #include "user_stack.h"
 #include "vdso.h"
 #include "vgpu_wire.h"
@@ -40,6 +43,8 @@ struct options {
 	unsigned timeout_s;
 	const char *name;
 	bool debug, no_sync_regs, no_vdso;
+	bool no_sandbox, user_given;
+	struct vmm_sandbox_opts sandbox;
 	char *env[MAX_ENV + 2];
 	int nenv;
 	struct vgpu_wire_opts vgpu;
@@ -53,6 +58,7 @@ static void usage(FILE *f)
 		"                   [--timeout SECONDS] [--name NAME] [--env KEY=VALUE]...\n"
 		"                   [--vgpu-memory MIB [--vgpu-socket PATH] [--priority high|normal|low]\n"
 		"                    [--vgpu-weight W]]\n"
+		"                   [--user USER[:GROUP]] [--no-sandbox] [--print-seccomp]\n"
 		"                   [--debug] [--no-vdso] [--no-sync-regs] PROGRAM [ARGS...]\n"
 		"Runs a static x86-64 Linux program in a KVM microVM.\n");
 }
@@ -81,7 +87,7 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 enum { OPT_MEMORY = 1, OPT_VCPUS, OPT_SHARE, OPT_TIMEOUT, OPT_NAME, OPT_ENV, OPT_DEBUG,
        OPT_NO_VDSO, OPT_NO_SYNC, OPT_VGPU_MEMORY, OPT_VGPU_SOCKET, OPT_PRIORITY, OPT_VGPU_WEIGHT,
-       OPT_HELP };
+       OPT_USER, OPT_NO_SANDBOX, OPT_PRINT_SECCOMP, OPT_HELP };
 
 static int parse_flags(int argc, char **argv, struct options *o, struct shares *sh)
 {
@@ -99,15 +105,21 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 		{ "vgpu-socket", required_argument, NULL, OPT_VGPU_SOCKET },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "vgpu-weight", required_argument, NULL, OPT_VGPU_WEIGHT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
 	*o = (struct options){ .memory_mib = DEFAULT_MEMORY_MIB, .vcpus = 1,
-			       .vgpu = { .prio = VGPU_PRIO_NORMAL } };
+			       .vgpu = { .prio = VGPU_PRIO_NORMAL, .server_uid = -1, .server_gid = -1 } };
 	opterr = 0;
 	int c;
 	uint64_t v;
 	char err[256];
+	/* The run phase's user when started as root (see sandbox_vmm.c). */
+	if (sandbox_parse_user(NULL, &o->sandbox.uid, &o->sandbox.gid, err, sizeof(err)))
+		o->sandbox.uid = o->sandbox.gid = 65534;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MEMORY:
@@ -165,6 +177,15 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 				return usage_error("--vgpu-weight %s: want 1 to 10000 (0: server default)", optarg);
 			o->vgpu.weight = (uint32_t)v;
 			break;
+		case OPT_USER:
+			if (sandbox_parse_user(optarg, &o->sandbox.uid, &o->sandbox.gid, err, sizeof(err)))
+				return usage_error("--user: %s", err);
+			o->user_given = true;
+			break;
+		case OPT_NO_SANDBOX: o->no_sandbox = true; break;
+		case OPT_PRINT_SECCOMP:
+			policy_print("aivisor-vmm", policy_vmm, policy_vmm_len);
+			exit(0);
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_NO_VDSO: o->no_vdso = true; break;
 		case OPT_NO_SYNC: o->no_sync_regs = true; break;
@@ -179,6 +200,7 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 		return usage_error("%s", "--vgpu-socket and --vgpu-weight need --vgpu-memory");
 	o->vgpu.name = o->name;
 	o->vgpu.quiet_server = !o->debug;
+	o->sandbox.verbose = o->debug;
 	o->argv = &argv[optind];
 	return 0;
 }
@@ -263,6 +285,14 @@ int main(int argc, char **argv)
 		return r;
 
 	/* Set-up phase. */
+	if (!o.no_sandbox && vmm_sandbox_choose_user(&o.sandbox, o.user_given, &g->shares, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: %s\n", err);
+		return 1;
+	}
+	if (!o.no_sandbox && geteuid() == 0) {
+		o.vgpu.server_uid = o.sandbox.uid;
+		o.vgpu.server_gid = o.sandbox.gid;
+	}
 	size_t elf_len = 0;
 	uint8_t *elf = read_program(o.argv[0], &elf_len);
 	if (!elf)
@@ -378,7 +408,14 @@ int main(int argc, char **argv)
 			vgpu_wire_close(&vgpu);
 		return 1;
 	}
-	/* Set-up ends here; the sandbox (seccomp, issue of its own) goes here. */
+	/* Set-up ends here: nothing after this needs a path or a privilege. */
+	if (!o.no_sandbox && vmm_sandbox(&o.sandbox, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vmm: sandbox: %s\n", err);
+		/* The parked vCPU threads end with the process. */
+		if (o.vgpu.memory_mib)
+			vgpu_wire_close(&vgpu);
+		return 1;
+	}
 
 	/* Run phase. */
 	r = vm_wait(&vm, o.timeout_s);

@@ -8,6 +8,7 @@
  * It is the same server code (aivisor-vgpud), found next to aivisor-vmm.
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -34,7 +35,8 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 }
 
 /* Starts aivisor-vgpud --socket DIR/vgpu.sock and waits until it answers. */
-static int start_server(struct vgpu_wire *v, bool quiet, char *sock, size_t socklen, char *err, size_t errlen)
+static int start_server(struct vgpu_wire *v, const struct vgpu_wire_opts *o, char *sock, size_t socklen,
+			char *err, size_t errlen)
 {
 	char self[PATH_MAX], server[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -52,12 +54,24 @@ static int start_server(struct vgpu_wire *v, bool quiet, char *sock, size_t sock
 		return fail(err, errlen, "vGPU: cannot create a socket directory: %s", strerror(errno));
 	}
 	snprintf(sock, socklen, "%s/vgpu.sock", v->dir);
+	if (o->server_uid >= 0 && chown(v->dir, (uid_t)o->server_uid, (gid_t)o->server_gid) < 0)
+		return fail(err, errlen, "vGPU: cannot hand the socket directory to the server's user: %s",
+			    strerror(errno));
+	bool quiet = o->quiet_server;
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return fail(err, errlen, "vGPU: fork: %s", strerror(errno));
 	if (pid == 0) {
 		/* The server lives exactly as long as this VMM. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		if (o->server_uid >= 0 &&
+		    (setgroups(0, NULL) || setresgid((gid_t)o->server_gid, (gid_t)o->server_gid, (gid_t)o->server_gid) ||
+		     setresuid((uid_t)o->server_uid, (uid_t)o->server_uid, (uid_t)o->server_uid)))
+			_exit(126);
+		/* The uid switch cleared the death signal: set it again. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1);
@@ -116,7 +130,7 @@ int vgpu_wire_attach(struct vgpu_wire *v, const struct vgpu_wire_opts *o, uint64
 	char sock[128];
 	const char *path = o->socket;
 	if (!path) {
-		if (start_server(v, o->quiet_server, sock, sizeof(sock), err, errlen)) {
+		if (start_server(v, o, sock, sizeof(sock), err, errlen)) {
 			vgpu_wire_close(v);
 			return -1;
 		}
@@ -155,8 +169,11 @@ void vgpu_wire_close(struct vgpu_wire *v)
 		vgpu_detach(&v->att);
 	v->att.sock = -1;
 	if (v->server_pid > 0) {
-		kill(v->server_pid, SIGTERM);
-		waitpid(v->server_pid, NULL, 0);
+		/* After the sandbox's uid switch the root-started server may not
+		 * be ours to signal; its PR_SET_PDEATHSIG then ends it when we
+		 * exit, so only wait for it when the signal went out. */
+		if (kill(v->server_pid, SIGTERM) == 0)
+			waitpid(v->server_pid, NULL, 0);
 		v->server_pid = 0;
 	}
 	remove_socket_dir(v);

@@ -5,15 +5,16 @@ VMM_CORE_SRCS := vmm/guest_mem.c vmm/elf_load.c vmm/mm.c vmm/syscall.c vmm/sys_i
 	vmm/sys_fs.c vmm/sys_mem.c vmm/sys_time.c vmm/sys_misc.c vmm/shares.c vmm/fd_table.c \
 	vmm/user_stack.c vmm/boot_x86_64.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c vmm/kvm_x86_64.c vmm/vcpu.c \
-	vmm/vdso_install.c vmm/vdso_image.c vmm/vgpu_wire.c vmm/threads.c
+	vmm/vdso_install.c vmm/vdso_image.c vmm/vgpu_wire.c vmm/threads.c vmm/sandbox_vmm.c
 # The vGPU host side the VMM needs: window creation and attach (no server,
 # no OpenBLAS: a private server runs as its own aivisor-vgpud process).
 VMM_VGPU_SRCS := vgpu/host/window.c vgpu/host/attach.c
 
 BINS += $(BUILD)/bin/aivisor-vmm
-$(BUILD)/bin/aivisor-vmm: $(VMM_SRCS:%.c=$(BUILD)/obj/%.o) $(VMM_VGPU_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bin/aivisor-vmm: $(VMM_SRCS:%.c=$(BUILD)/obj/%.o) $(VMM_VGPU_SRCS:%.c=$(BUILD)/obj/%.o) \
+		$(SECURITY_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lpthread
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread $(SECURITY_LIBS)
 
 # The vDSO: a tiny shared object run by the guest, embedded in the VMM.
 VDSO_SO := $(BUILD)/vmm/vdso.so

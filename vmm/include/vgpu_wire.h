@@ -25,6 +25,10 @@ struct vgpu_wire_opts {
 	uint32_t weight;       /* 0 = server default */
 	const char *name;      /* tenant name, NULL = server default */
 	bool quiet_server;     /* private server's output to /dev/null */
+	/* Run a private server as this user (the VMM's own run-phase user
+	 * when it is sandboxed), so the VMM can still stop it after its own
+	 * uid switch; -1: keep ours. */
+	long server_uid, server_gid;
 };
 
 struct vgpu_wire {
