@@ -77,11 +77,12 @@ if command -v gnuplot > /dev/null && [ -s "$OUTDIR/shares.dat" ] &&
 	echo "  plot: build/bench/shares.png"
 fi
 
-read -r lp qp l50 q50 <<< "$(run_latency "$SECS" high)"
-read -r lp2 qp2 l502 q502 <<< "$(run_latency "$SECS" normal)"
+read -r lp qp l50 q50 _ <<< "$(run_latency "$SECS" high)"
+read -r lp2 qp2 l502 q502 _ <<< "$(run_latency "$SECS" normal)"
 echo
 echo "Batch-1 inference (MLP 64-128-64-10, one request per 0.5 ms) in a microVM next to two GEMM microVMs"
-echo "(1024^3) that saturate the vGPU in alternate 1 s phases; quiet = the phases without them"
+echo "(1024^3) that saturate the vGPU in alternate 1 s phases; quiet = the phases without them;"
+echo "p99 = median over the phases of each phase's p99"
 printf '  %-36s %10s %10s %10s %10s\n' setting "quiet p50" "p50" "quiet p99" "p99"
 printf '  %-36s %10s %10s %10s %10s\n' "high priority (prioritized)" "$q50" "$l50" "$qp" "$lp"
 printf '  %-36s %10s %10s %10s %10s\n' "one class, equal weights (plain)" "$q502" "$l502" "$qp2" "$lp2"

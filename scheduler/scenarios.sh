@@ -99,8 +99,11 @@ window_shares() {
 # run_latency SECONDS INFER_PRIO: a batch-1 inference tenant (class
 # INFER_PRIO, weight 100) next to two normal-class GEMM tenants (weight 100,
 # N = GEMM_N_BIG) that saturate the vGPU in alternate 1 s phases.  Prints
-# "<loaded p99> <quiet p99> <loaded p50> <quiet p50>" in us: loaded vs
-# quiet, interleaved in one run, so the host's slow drifts cancel.
+# "<loaded p99> <quiet p99> <loaded p50> <quiet p50> <loaded rounds>
+# <quiet rounds>" in us: loaded vs quiet, interleaved in one run, so the
+# host's slow drifts cancel.  Each p99 is the median over the phases
+# (rounds) of that phase's p99, so one noisy moment of the shared host
+# spoils one round, not the figure.
 run_latency() {
 	local secs=$1 iprio=$2 pids=() n out
 	for n in 1 2; do
@@ -111,6 +114,8 @@ run_latency() {
 	out=$(tenant infer "$iprio" 100 infer --interval-us 500 --duty-ms 1000 --guard-ms 250 \
 		--seconds "$secs")
 	for n in "${pids[@]}"; do wait "$n"; done
-	printf '%s\n' "$out" | awk '$1 == "loaded_lat_us" { lp = $5; l50 = $3 } $1 == "quiet_lat_us" { qp = $5; q50 = $3 }
-		END { if (lp != "" && qp != "") print lp, qp, l50, q50 }'
+	printf '%s\n' "$out" | awk '$1 == "loaded_round_p99_us" { lp = $3; lr = $9 }
+		$1 == "quiet_round_p99_us" { qp = $3; qr = $9 }
+		$1 == "loaded_lat_us" { l50 = $3 } $1 == "quiet_lat_us" { q50 = $3 }
+		END { if (lr > 0 && qr > 0) print lp, qp, l50, q50, lr, qr }'
 }

@@ -11,6 +11,7 @@ VGPU_CLIENT_SRCS := vgpu/client/client.c vgpu/client/queue.c vgpu/client/encode.
 # vgpu_host.h), e.g. for an embedded server.  Link with $(VGPU_CLIENT_SRCS)
 # objects, the scheduler ($(SCHED_SRCS) or $(SCHED_LIB)) and $(VGPU_SERVER_LIBS).
 VGPU_SERVER_SRCS := vgpu/server/server.c vgpu/server/executor.c vgpu/server/exec.c \
+	vgpu/server/lane.c \
 	vgpu/server/listener.c vgpu/server/tenant.c vgpu/server/stats.c \
 	vgpu/server/validate.c vgpu/backend/registry.c vgpu/backend/openblas.c \
 	vgpu/backend/cpu_ops.c
@@ -83,7 +84,7 @@ $(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolati
 
 # Fuzz target: the executor + validator + backend on fuzzer-made windows.
 FUZZERS += $(BUILD)/fuzz/vgpu_cmd
-VGPU_FUZZ_SRCS := vgpu/server/exec.c vgpu/server/validate.c vgpu/backend/openblas.c \
+VGPU_FUZZ_SRCS := vgpu/server/exec.c vgpu/server/lane.c vgpu/server/validate.c vgpu/backend/openblas.c \
 	vgpu/backend/cpu_ops.c $(VGPU_SCHED_SRCS)
 $(BUILD)/obj-fuzz/tests/fuzz/fuzz_vgpu_cmd.o: FUZZFLAGS += -iquote vgpu/server
 $(BUILD)/fuzz/vgpu_cmd: $(BUILD)/obj-fuzz/tests/fuzz/fuzz_vgpu_cmd.o \

@@ -72,24 +72,22 @@ fi
 
 # Latency isolation: the high-priority tenant's p99 while two normal
 # tenants saturate the vGPU with big GEMMs stays within 1.2x of its p99
-# without them (same run, interleaved 1 s phases); the same with one class
-# and equal weights shows what plain time slicing gives.  A p99 of a
-# sub-millisecond request is only measurable when the host itself does not
-# add milliseconds: when the quiet phases' p99 is over 4x their p50, the
-# host is too busy and the check is skipped with the figures.
-read -r lp qp l50 q50 <<< "$(run_latency 6 high)"
-read -r lp2 qp2 _ _ <<< "$(run_latency 6 normal)"
-if [ -n "$lp" ] && [ -n "$qp" ] && [ -n "$lp2" ] && [ -n "$qp2" ]; then
+# without them.  Methodology for a shared, noisy 2-core host: one run of
+# interleaved 1 s rounds, loaded and quiet alternating; each round's p99
+# (about 800 requests after a guard time) and the median of the per-round
+# p99s on each side, at least 7 rounds a side.  The same with one class and
+# equal weights shows what plain time slicing gives (reported, not judged).
+read -r lp qp l50 q50 lr qr <<< "$(run_latency 16 high)"
+read -r lp2 qp2 _ _ _ _ <<< "$(run_latency 6 normal)"
+if [ -n "$lp" ] && [ -n "$qp" ] && [ "${lr:-0}" -ge 7 ] && [ "${qr:-0}" -ge 7 ]; then
 	r=$(awk -v a="$qp" -v p="$lp" 'BEGIN { printf "%.2f", p / a }')
-	rp=$(awk -v a="$qp2" -v p="$lp2" 'BEGIN { printf "%.2f", p / a }')
-	msg="p99 alone ${qp} us, prioritized ${lp} us (${r}x); plain slicing ${lp2} us vs ${qp2} us (${rp}x); p50 ${q50}/${l50} us"
-	if awk -v p="$qp" -v m="$q50" 'BEGIN { exit !(p > 4 * m) }'; then
-		skip "sched_vgpu latency_isolation" "host too busy to measure a p99 (load $(cut -d' ' -f1 /proc/loadavg)): $msg"
-	elif awk -v r="$r" 'BEGIN { exit !(r <= 1.2) }'; then
+	rp=$(awk -v a="${qp2:-0}" -v p="${lp2:-0}" 'BEGIN { if (a > 0) printf "%.2f", p / a; else print "?" }')
+	msg="median of per-round p99: alone ${qp} us, prioritized ${lp} us (${r}x, $qr/$lr rounds); plain slicing ${lp2:-?} us vs ${qp2:-?} us (${rp}x); p50 ${q50}/${l50} us; load $(cut -d' ' -f1 /proc/loadavg)"
+	if awk -v r="$r" 'BEGIN { exit !(r <= 1.2) }'; then
 		ok "sched_vgpu latency_isolation: $msg"
 	else
 		notok "sched_vgpu latency_isolation" "$msg; want prioritized <= 1.2x"
 	fi
 else
-	notok "sched_vgpu latency_isolation" "no latency figures: $lp $qp $lp2 $qp2"
+	notok "sched_vgpu latency_isolation" "no latency figures: $lp $qp rounds ${lr:-0}/${qr:-0}"
 fi

@@ -84,6 +84,12 @@ bool exec_scan(struct vgpu_server *s, uint64_t now)
 	bool any = false;
 	for (uint32_t i = 0; i < s->ntenants; i++) {
 		struct tenant *t = s->tenants[i];
+		if (t == s->inflight) {
+			/* The lane computes on its command: a reset or a
+			 * jump is looked at when the piece is done. */
+			any = true;
+			continue;
+		}
 		uint32_t req = __atomic_load_n(&t->ctrl->reset_request, __ATOMIC_ACQUIRE);
 		if (req != t->reset_ack)
 			do_reset(s, t, req, now);
@@ -110,6 +116,17 @@ struct tenant *exec_pick(struct vgpu_server *s, uint64_t now)
 		if (s->tenants[i]->id == id)
 			return s->tenants[i];
 	return NULL;
+}
+
+struct tenant *exec_pick_above(struct vgpu_server *s, uint64_t now, int prio)
+{
+	bool any = false;
+	for (uint32_t i = 0; i < s->ntenants; i++)
+		any |= s->tenants[i]->busy && s->tenants[i]->prio < prio;
+	if (!any)
+		return NULL; /* no sched_pick: it would move the slice needlessly */
+	struct tenant *t = exec_pick(s, now);
+	return t && t->prio < prio ? t : NULL;
 }
 
 void exec_set_polling(struct vgpu_server *s, bool on)
@@ -234,50 +251,15 @@ static uint32_t chunk_rows(const struct vgpu_server *s, unsigned rate, uint64_t 
 	return rows > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)rows;
 }
 
-void exec_step(struct vgpu_server *s, struct tenant *t)
+/* After a piece [rb, re) of t's current command ran from t0 to t1 with
+ * result rc: charge it, keep the rate estimate, advance or finish. */
+static void piece_done(struct vgpu_server *s, struct tenant *t, int rc, uint32_t rb, uint32_t re,
+		       uint64_t t0, uint64_t t1)
 {
-	uint64_t now = vgpu_now_ns();
 	struct exec_state *ex = &t->ex;
-	if (!ex->active) {
-		take(s, t, now);
-		if (!ex->active)
-			return;
-	}
-	if (!ex->sub_loaded && !load_graph_cmd(s, t, now))
-		return;
-
-	uint64_t fpr = 0;
+	uint64_t fpr = 0, ran = t1 - t0;
 	uint32_t rows = vgpu_cmd_rows(&ex->cur, &fpr);
 	unsigned rate = ex->cur.opcode == VGPU_OP_GEMM_I8;
-	uint32_t rb = 0, re = rows;
-	if (rows) {
-		/* Piece size: splitting costs BLAS efficiency (each band repacks
-		 * B), and a piece in progress is what an arriving tenant waits
-		 * for.  The only tenant attached: 64 chunks (only a tenant that
-		 * attaches meanwhile waits).  Alone among idle tenants: 8 chunks.
-		 * Shared: one chunk.  With a tenant of a
-		 * higher class attached (busy or not, it may arrive any moment):
-		 * a quarter chunk, so it waits about 1/8 chunk on average. */
-		uint64_t target = sched_chunk_ns(s->sched);
-		uint32_t busy = 0;
-		bool higher = false;
-		for (uint32_t i = 0; i < s->ntenants; i++) {
-			busy += s->tenants[i]->busy;
-			higher |= s->tenants[i]->prio < t->prio;
-		}
-		if (higher)
-			target /= 4;
-		else if (s->ntenants == 1)
-			target *= 64;
-		else if (busy <= 1)
-			target *= 8;
-		rb = ex->row;
-		uint32_t n = chunk_rows(s, rate, fpr, target);
-		re = rows - rb > n ? rb + n : rows;
-	}
-	uint64_t t0 = vgpu_now_ns();
-	int rc = s->backend->run(t->arena, t->lay.arena_size, &ex->cur, rb, re);
-	uint64_t t1 = vgpu_now_ns(), ran = t1 - t0;
 	t->busy_ns += ran;
 	__atomic_store_n(&t->ctrl->busy_ns, t->busy_ns, __ATOMIC_RELAXED);
 	sched_charge(s->sched, t->id, ran, t1);
@@ -299,4 +281,66 @@ void exec_step(struct vgpu_server *s, struct tenant *t)
 	ex->row = 0;
 	if (!ex->in_graph)
 		finish(s, t, VGPU_OK, t1);
+}
+
+void exec_lane_done(struct vgpu_server *s)
+{
+	struct tenant *t = s->inflight;
+	s->inflight = NULL;
+	piece_done(s, t, s->lane.rc, s->lane.rb, s->lane.re, s->lane.t0, s->lane.t1);
+}
+
+void exec_step(struct vgpu_server *s, struct tenant *t)
+{
+	uint64_t now = vgpu_now_ns();
+	struct exec_state *ex = &t->ex;
+	if (!ex->active) {
+		take(s, t, now);
+		if (!ex->active)
+			return;
+	}
+	if (!ex->sub_loaded && !load_graph_cmd(s, t, now))
+		return;
+
+	uint64_t fpr = 0;
+	uint32_t rows = vgpu_cmd_rows(&ex->cur, &fpr);
+	unsigned rate = ex->cur.opcode == VGPU_OP_GEMM_I8;
+	uint32_t rb = 0, re = rows;
+	bool offload = false;
+	if (rows) {
+		/* Piece size: splitting costs BLAS efficiency (each band repacks
+		 * B), and a piece in progress is what an arriving tenant waits
+		 * for.  The only tenant attached: 64 chunks (only a tenant that
+		 * attaches meanwhile waits).  Alone among idle tenants: 8 chunks.
+		 * Shared: one chunk.  With a tenant of a higher class attached
+		 * (busy or not, it may arrive any moment) the piece goes to the
+		 * second lane, so that tenant's commands run at once on this
+		 * thread and the piece keeps its efficient size; when the lane
+		 * is taken, a quarter chunk here (about 1/8 chunk of waiting on
+		 * average). */
+		uint64_t target = sched_chunk_ns(s->sched);
+		uint32_t busy = 0;
+		bool higher = false;
+		for (uint32_t i = 0; i < s->ntenants; i++) {
+			busy += s->tenants[i]->busy;
+			higher |= s->tenants[i]->prio < t->prio;
+		}
+		offload = higher && s->lane.started && !s->inflight;
+		if (higher && !offload)
+			target /= 4;
+		else if (s->ntenants == 1)
+			target *= 64;
+		else if (busy <= 1)
+			target *= 8;
+		rb = ex->row;
+		uint32_t n = chunk_rows(s, rate, fpr, target);
+		re = rows - rb > n ? rb + n : rows;
+	}
+	if (offload) {
+		lane_submit(s, t, rb, re);
+		return;
+	}
+	uint64_t t0 = vgpu_now_ns();
+	int rc = s->backend->run(t->arena, t->lay.arena_size, &ex->cur, rb, re);
+	piece_done(s, t, rc, rb, re, t0, vgpu_now_ns());
 }

@@ -9,6 +9,10 @@
  *                   small command round trip needs no wake-up at all;
  *   still none   -> clear server_polling, scan once more (no lost
  *                   doorbell), sleep in epoll on doorbells and sockets.
+ *
+ * While the second lane (lane.c) runs a lower-class GEMM piece, this
+ * thread runs only the commands of higher classes, polling and sleeping
+ * the same way, and takes the piece's result when the lane signals.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,6 +42,10 @@ static bool handle_events(struct vgpu_server *s, int timeout_ms)
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.fd == s->stop_fd)
 			return false;
+		if (ev[i].data.fd == s->lane.done_fd) {
+			lane_drain(s);
+			continue;
+		}
 		listener_event(s, ev[i].data.fd, ev[i].events);
 	}
 	return true;
@@ -50,6 +58,41 @@ void *executor_main(void *arg)
 	unsigned steps = 0;
 	for (;;) {
 		uint64_t now = vgpu_now_ns();
+		if (s->inflight) {
+			if (lane_finished(s)) {
+				exec_lane_done(s);
+				continue;
+			}
+			exec_scan(s, now);
+			struct tenant *h = exec_pick_above(s, now, s->inflight->prio);
+			if (h) {
+				exec_step(s, h);
+				idle_since = 0;
+			} else if (!idle_since) {
+				idle_since = now;
+			} else if (now - idle_since < s->poll_ns) {
+				if (!s->polling)
+					exec_set_polling(s, true);
+				for (int i = 0; i < 32; i++)
+					cpu_relax();
+			} else if (s->polling) {
+				exec_set_polling(s, false); /* rescan before sleeping */
+				continue;
+			} else {
+				/* Sleep until the lane, a doorbell or a socket. */
+				last_events = now;
+				if (!handle_events(s, -1))
+					break;
+				continue;
+			}
+			if (++steps % STEPS_BETWEEN_EVENT_CHECKS == 0 ||
+			    now - last_events > EVENT_CHECK_NS) {
+				last_events = now;
+				if (!handle_events(s, 0))
+					break;
+			}
+			continue;
+		}
 		if (exec_scan(s, now)) {
 			struct tenant *t = exec_pick(s, now);
 			if (t)

@@ -36,7 +36,7 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 	struct vgpu_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return vgpu_err(err, errlen, -ENOMEM, "out of memory");
-	s->listen_fd = s->epoll_fd = s->stop_fd = -1;
+	s->listen_fd = s->epoll_fd = s->stop_fd = s->lane.done_fd = -1;
 	if (strlen(path) >= sizeof(s->socket_path)) {
 		free(s);
 		return vgpu_err(err, errlen, -ENAMETOOLONG, "socket path too long: %s", path);
@@ -73,7 +73,7 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 		rc = vgpu_err(err, errlen, -errno, "epoll: %s", strerror(errno));
 		goto fail;
 	}
-	if ((rc = listener_open(s, err, errlen)))
+	if ((rc = lane_start(s, err, errlen)) || (rc = listener_open(s, err, errlen)))
 		goto fail;
 	if ((rc = -pthread_create(&s->thread, NULL, executor_main, s))) {
 		vgpu_err(err, errlen, rc, "starting the executor thread: %s", strerror(-rc));
@@ -99,6 +99,7 @@ void vgpu_server_stop(struct vgpu_server *s)
 	}
 	while (s->ntenants)
 		tenant_detach(s, s->tenants[s->ntenants - 1]);
+	lane_stop(s);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		unlink(s->socket_path);

@@ -17,6 +17,25 @@
 #define VGPU_MAX_TENANTS 256
 #define VGPU_MAX_PENDING 32   /* connections that have not sent a request */
 
+/* The second executor lane (lane.c): one GEMM piece at a time.  job,
+ * quit: under mu.  The job fields are written by the executor before it
+ * posts the job; rc, t0, t1 by the lane before it sets finished. */
+struct lane {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done_fd;             /* eventfd in the executor's epoll set */
+	int nice_errno;          /* why the lane kept its priority, or 0 */
+	bool job, quit, finished;
+	uint8_t *arena;
+	uint64_t arena_size;
+	struct vgpu_cmd cmd;
+	uint32_t rb, re;
+	int rc;
+	uint64_t t0, t1;
+};
+
 /* Where a tenant is in its current command. */
 struct exec_state {
 	bool active;             /* a command has been taken and not finished */
@@ -73,6 +92,8 @@ struct vgpu_server {
 	int pending[VGPU_MAX_PENDING];   /* oldest first */
 	uint32_t npending;
 	bool listen_paused;      /* out of fds: listener off until a detach */
+	struct lane lane;
+	struct tenant *inflight; /* whose piece the lane runs, or NULL */
 };
 
 uint64_t vgpu_now_ns(void);
@@ -96,6 +117,21 @@ bool exec_scan(struct vgpu_server *s, uint64_t now);
 void exec_step(struct vgpu_server *s, struct tenant *t);
 struct tenant *exec_pick(struct vgpu_server *s, uint64_t now);
 void exec_set_polling(struct vgpu_server *s, bool on);
+
+/* exec.c: while a piece is in flight, a busy tenant of a class higher
+ * than `prio` that the scheduler picks, or NULL. */
+struct tenant *exec_pick_above(struct vgpu_server *s, uint64_t now, int prio);
+/* Accounts for the lane's finished piece and advances its command. */
+void exec_lane_done(struct vgpu_server *s);
+
+/* lane.c */
+int lane_start(struct vgpu_server *s, char *err, size_t errlen);
+void lane_stop(struct vgpu_server *s);
+void lane_submit(struct vgpu_server *s, struct tenant *t, uint32_t rb, uint32_t re);
+bool lane_finished(struct vgpu_server *s);
+/* Blocks until the piece in flight (if any) has finished. */
+void lane_wait(struct vgpu_server *s);
+void lane_drain(struct vgpu_server *s);
 
 /* stats.c */
 char *stats_json(const struct vgpu_server *s);

@@ -37,9 +37,11 @@ char *stats_json(const struct vgpu_server *s)
 			return NULL;
 		}
 	}
-	root = json_pack("{s:s, s:i, s:I, s:o}", "backend", s->backend->name,
+	/* lane_nice_error: why the second lane could not lower its priority
+	 * (0: it runs at nice 19, as it should). */
+	root = json_pack("{s:s, s:i, s:I, s:i, s:o}", "backend", s->backend->name,
 			 "threads", s->backend->threads(), "slice_ns", (json_int_t)s->slice_ns,
-			 "tenants", list);
+			 "lane_nice_error", s->lane.nice_errno, "tenants", list);
 	if (!root)
 		return NULL;
 	char *out = json_dumps(root, JSON_COMPACT);

@@ -215,6 +215,12 @@ struct tenant *tenant_by_fd(struct vgpu_server *s, int fd)
 
 void tenant_detach(struct vgpu_server *s, struct tenant *t)
 {
+	if (t == s->inflight) {
+		/* The lane computes in its arena: unmap only after the piece. */
+		lane_wait(s);
+		lane_drain(s);
+		s->inflight = NULL;
+	}
 	for (uint32_t i = 0; i < s->ntenants; i++) {
 		if (s->tenants[i] != t)
 			continue;
