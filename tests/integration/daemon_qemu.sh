@@ -70,13 +70,20 @@ expect_run "$T: a qemu tenant is defined from YAML" 0 "$NAME" "$A" define "$TMP/
 expect_run "$T: info shows kind qemu and the default image" 0 \
 	"kind: +qemu.*\"kernel\": \"$ROOT/build/images/vmlinuz\"" bash -c "'$A' info $NAME | tr '\n' ' '"
 
+LV="aivisor+unix:///system?socket=$LVSOCK"
+virsh -c "$LV" dumpxml "$NAME" > "$TMP/lv.xml" 2> "$TMP/lv.err"
+check "$T: virsh dumpxml on aivisord's endpoint shows the qemu tenant" grep -q "<name>$NAME</name>" "$TMP/lv.xml"
+expect_run "$T: virsh define over the qemu tenant is refused with a reason" 1 "kind|kernel|program" \
+	virsh -c "$LV" define "$TMP/lv.xml"
+expect_run "$T: ... and the tenant is still kind qemu" 0 "kind: +qemu" "$A" info "$NAME"
+
 start=$(date +%s)
 expect_run "$T: start boots the domain" 0 "" "$A" start "$NAME"
 check "$T: virsh -c $QEMU_URI lists the domain" \
 	bash -c "virsh -c '$QEMU_URI' list --name | grep -qx '$NAME'"
 check "$T: aivisor list shows it running" bash -c "'$A' list | grep -Eq '^$NAME +running'"
 check "$T: virsh against aivisord's endpoint lists it too" \
-	bash -c "virsh -c 'aivisor+unix:///system?socket=$LVSOCK' list --all --name | grep -qx '$NAME'"
+	bash -c "virsh -c '$LV' list --all --name | grep -qx '$NAME'"
 sock=$(ls "$AIVISOR_STATE_DIR"/qemu/ 2>/dev/null | grep -c "^$NAME.sock$")
 check "$T: the bridge socket lies in a directory only QEMU's user may search" \
 	bash -c "[ '$sock' = 1 ] && [ \"\$(stat -c '%a %U' '$AIVISOR_STATE_DIR/qemu')\" = '700 $(id -un libvirt-qemu 2>/dev/null || echo root)' ]"
