@@ -59,7 +59,11 @@ $(BUILD)/guest/vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
 VGPU_SAN_OBJS := $(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 	$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
 UNIT_TESTS += $(BUILD)/test/test_vgpu_ops $(BUILD)/test/test_vgpu_validate \
-	$(BUILD)/test/test_vgpu_isolation $(BUILD)/test/test_vgpu_chunks $(BUILD)/test/test_vgpu_client
+	$(BUILD)/test/test_vgpu_isolation $(BUILD)/test/test_vgpu_chunks $(BUILD)/test/test_vgpu_client \
+	$(BUILD)/test/test_vgpu_lane
+$(BUILD)/test/test_vgpu_lane: $(BUILD)/obj-san/tests/unit/test_vgpu_lane.o $(VGPU_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
 $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o: CFLAGS += -iquote vgpu/tests-guest
 $(BUILD)/obj-san/tests/unit/test_vgpu_validate.o: CFLAGS += -iquote vgpu/server
 $(BUILD)/test/test_vgpu_ops: $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o \

@@ -13,9 +13,9 @@ static json_t *tenant_json(const struct vgpu_server *s, const struct tenant *t)
 {
 	struct sched_stats st = { 0 };
 	sched_tenant_stats(s->sched, t->id, &st);
-	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
 			 "id", (json_int_t)t->id, "name", t->name, "prio", prio_name(t->prio),
-			 "weight", (json_int_t)t->weight,
+			 "weight", (json_int_t)t->weight, "pieces", (json_int_t)st.chunks,
 			 "arena_bytes", (json_int_t)t->lay.arena_size,
 			 "commands", (json_int_t)t->commands, "errors", (json_int_t)t->errors,
 			 "busy_ns", (json_int_t)t->busy_ns,
