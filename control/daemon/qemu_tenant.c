@@ -337,14 +337,14 @@ static void end_tenant(struct registry *r, struct tenant *t, bool user_stop, boo
 		kind = TENANT_EXIT_CODE;
 		code = job;
 		sig = 0;
-	} else if (domain_gone || force) {
+	} else if (domain_gone || (user_stop && force)) {
 		kind = TENANT_EXIT_SIGNAL;
 		code = 0;
 		sig = SIGKILL;
 	} else if (user_stop) {
 		kind = TENANT_EXIT_CODE;
 		code = sig = 0;
-	}
+	} /* else the bridge ended first: its status, as bridge_alive found it */
 	lifecycle__record_end(r, t, kind, code, sig);
 }
 

@@ -10,6 +10,8 @@
 #     domain is undefined, and `aivisor logs` shows the accuracy;
 #   - started again, the daemon restarted: the tenant is re-attached (same
 #     bridge pid), then destroyed: gone from libvirt, bridge gone;
+#   - its bridge killed under a running guest: noticed, domain destroyed,
+#     recorded as a crash (signal 9);
 #   - a failing job: recorded as a crash with its exit code, restarted per
 #     its policy and budget;
 #   - undefine; bad definitions: a missing kernel image (named), a window
@@ -118,6 +120,16 @@ check "$T: destroyed: shut off" bash -c "'$A' list --all | grep -Eq '^$NAME +shu
 check "$T: destroyed: gone from libvirt" bash -c "! virsh -c '$QEMU_URI' list --all --name | grep -qx '$NAME'"
 # Not our child after the restart: it may linger as a zombie of init.
 check "$T: destroyed: its bridge ended" bash -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+# The bridge dies under a running guest: the domain is destroyed, and the
+# end recorded with the bridge's status (restart: no, so it stays crashed).
+expect_run "$T: started a third time" 0 "" "$A" start "$NAME"
+pid=$(field "$NAME" pid)
+kill -9 "$pid"
+check "$T: a killed bridge is noticed (within 5 s): crashed" wait_until 5 state_is "$NAME" crashed
+how="$(field "$NAME" last_exit) $(field "$NAME" exit_signal)"
+check "$T: recorded as '$how', want 'signal 9' (the bridge's end)" test "$how" = "signal 9"
+check "$T: its domain was destroyed and undefined" \
+	bash -c "! virsh -c '$QEMU_URI' list --all --name | grep -qx '$NAME'"
 expect_run "$T: undefine" 0 "" "$A" undefine "$NAME"
 expect_run "$T: info of the undefined tenant: not found" 4 "no tenant" "$A" info "$NAME"
 
