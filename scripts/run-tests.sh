@@ -28,10 +28,12 @@ for t in build/test/*; do
 	if "$t" > "$log/$name.log" 2>&1; then rc=0; else rc=$?; fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name.log" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name.log" | awk '{s+=$1} END {print s+0}')
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log/$name.log" | awk '{s+=$1} END {print s+0}')
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi   # crashed before its summary
-	pass=$((pass + p)); fail=$((fail + f))
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	if [ "$f" != 0 ]; then failed_names+=("unit $name (see $log/$name.log)"); tail -30 "$log/$name.log"; fi
-	echo "   $p passed, $f failed"
+	echo "   $p passed, $f failed, $s skipped"
+	[ "$s" != 0 ] && grep -E '^\[  SKIPPED \]|skip' "$log/$name.log" | grep -v '^\[  SKIPPED \] [0-9]' | head -3 | sed 's/^/   /'
 done
 
 for t in tests/integration/*.sh; do

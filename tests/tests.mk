@@ -19,3 +19,16 @@ GUESTS += $(HOSTILE_GUESTS)
 $(BUILD)/guest/hostile-%: $(BUILD)/obj-musl/tests/hostile/%.o $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-musl/%.o)
 	@mkdir -p $(@D)
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
+
+# A VMM with an injected bug a guest can trigger (vmm/syscall.c under
+# AIVISOR_BUG_INJECTION): proves the seccomp filter contains VMM bugs.
+VMM_BUGINJECT := $(BUILD)/test-bin/aivisor-vmm-buginject
+BINS += $(VMM_BUGINJECT)
+$(BUILD)/obj-buginject/vmm/syscall.o: vmm/syscall.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DAIVISOR_BUG_INJECTION -c $< -o $@
+$(VMM_BUGINJECT): $(filter-out $(BUILD)/obj/vmm/syscall.o,$(VMM_SRCS:%.c=$(BUILD)/obj/%.o)) \
+		$(BUILD)/obj-buginject/vmm/syscall.o $(VMM_VGPU_SRCS:%.c=$(BUILD)/obj/%.o) \
+		$(SECURITY_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread $(SECURITY_LIBS)

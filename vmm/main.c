@@ -44,6 +44,7 @@ struct options {
 	const char *name;
 	bool debug, no_sync_regs, no_vdso;
 	bool no_sandbox, user_given;
+	uint64_t console_rate;  /* bytes/s of guest console output, 0 = unlimited */
 	struct vmm_sandbox_opts sandbox;
 	char *env[MAX_ENV + 2];
 	int nenv;
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 		"                   [--vgpu-memory MIB [--vgpu-socket PATH] [--priority high|normal|low]\n"
 		"                    [--vgpu-weight W]]\n"
 		"                   [--user USER[:GROUP]] [--no-sandbox] [--print-seccomp]\n"
+		"                   [--console-rate BYTES_PER_S]\n"
 		"                   [--debug] [--no-vdso] [--no-sync-regs] PROGRAM [ARGS...]\n"
 		"Runs a static x86-64 Linux program in a KVM microVM.\n");
 }
@@ -87,7 +89,7 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 enum { OPT_MEMORY = 1, OPT_VCPUS, OPT_SHARE, OPT_TIMEOUT, OPT_NAME, OPT_ENV, OPT_DEBUG,
        OPT_NO_VDSO, OPT_NO_SYNC, OPT_VGPU_MEMORY, OPT_VGPU_SOCKET, OPT_PRIORITY, OPT_VGPU_WEIGHT,
-       OPT_USER, OPT_NO_SANDBOX, OPT_PRINT_SECCOMP, OPT_HELP };
+       OPT_USER, OPT_CONSOLE_RATE, OPT_NO_SANDBOX, OPT_PRINT_SECCOMP, OPT_HELP };
 
 static int parse_flags(int argc, char **argv, struct options *o, struct shares *sh)
 {
@@ -107,12 +109,14 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 		{ "vgpu-weight", required_argument, NULL, OPT_VGPU_WEIGHT },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "console-rate", required_argument, NULL, OPT_CONSOLE_RATE },
 		{ "print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
 	*o = (struct options){ .memory_mib = DEFAULT_MEMORY_MIB, .vcpus = 1,
-			       .vgpu = { .prio = VGPU_PRIO_NORMAL, .server_uid = -1, .server_gid = -1 } };
+			       .vgpu = { .prio = VGPU_PRIO_NORMAL, .server_uid = -1, .server_gid = -1 },
+			       .console_rate = CONSOLE_RATE_DEFAULT };
 	opterr = 0;
 	int c;
 	uint64_t v;
@@ -183,6 +187,11 @@ static int parse_flags(int argc, char **argv, struct options *o, struct shares *
 			o->user_given = true;
 			break;
 		case OPT_NO_SANDBOX: o->no_sandbox = true; break;
+		case OPT_CONSOLE_RATE:
+			if (parse_uint(optarg, 0, 1ull << 32, &v))
+				return usage_error("--console-rate %s: want bytes per second (0: unlimited)", optarg);
+			o->console_rate = v;
+			break;
 		case OPT_PRINT_SECCOMP:
 			policy_print("aivisor-vmm", policy_vmm, policy_vmm_len);
 			exit(0);
@@ -402,6 +411,10 @@ int main(int argc, char **argv)
 	g->nr_vcpus = o.vcpus;
 	g->stack_size = stack_size;
 	g->debug = o.debug;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	console_rate_init(&g->console, o.console_rate, CONSOLE_BURST_DEFAULT,
+			  (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
 
 	if (vm_start(&vm)) {
 		if (o.vgpu.memory_mib)

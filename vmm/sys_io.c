@@ -6,6 +6,7 @@
  * guest_mem_user() and then read or written in place: no bounce copy.
  */
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -45,6 +46,20 @@ static int64_t do_read(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len,
 	return ret_errno(read(f->host_fd, p, len));
 }
 
+/* Console output keeps to the VM's rate (console_rate.h): a guest that
+ * prints faster is slowed down, like on a serial line, never refused. */
+static void console_pace(struct guest *g, uint64_t len)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t wait = console_rate_take(&g->console, len, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
+	if (wait) {
+		/* One sleep: a stop request (the kick signal) cuts it short. */
+		struct timespec ts = { .tv_sec = (time_t)(wait / 1000000000ull), .tv_nsec = (long)(wait % 1000000000ull) };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int64_t do_write(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len, int64_t off)
 {
 	struct guest_fd *f = get_fd(g, fd);
@@ -61,6 +76,8 @@ static int64_t do_write(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len
 		return -EBADF;
 	if (off >= 0)
 		return f->kind == FD_CONSOLE ? -ESPIPE : ret_errno(pwrite(f->host_fd, p, len, off));
+	if (f->kind == FD_CONSOLE)
+		console_pace(g, len);
 	return ret_errno(write(f->host_fd, p, len));
 }
 
@@ -128,6 +145,12 @@ int64_t sys_writev(struct guest *g, const uint64_t *a)
 	int64_t r = map_iov(g, a[1], a[2], iov);
 	if (r)
 		return r;
+	if (f->kind == FD_CONSOLE) {
+		uint64_t total = 0;
+		for (uint64_t i = 0; i < a[2]; i++)
+			total += iov[i].iov_len; /* map_iov bounded the sum */
+		console_pace(g, total);
+	}
 	return ret_errno(writev(f->host_fd, iov, (int)a[2]));
 }
 

@@ -1,7 +1,7 @@
 # vmm/: aivisor-vmm, its test guests, unit tests and fuzzers.
 
 # Pure code, linked into the VMM, the unit tests and the fuzzers.
-VMM_CORE_SRCS := vmm/guest_mem.c vmm/elf_load.c vmm/mm.c vmm/syscall.c vmm/sys_io.c \
+VMM_CORE_SRCS := vmm/guest_mem.c vmm/console_rate.c vmm/elf_load.c vmm/mm.c vmm/syscall.c vmm/sys_io.c \
 	vmm/sys_fs.c vmm/sys_mem.c vmm/sys_time.c vmm/sys_misc.c vmm/shares.c vmm/fd_table.c \
 	vmm/user_stack.c vmm/boot_x86_64.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c vmm/kvm_x86_64.c vmm/vcpu.c \

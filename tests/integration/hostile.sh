@@ -47,13 +47,23 @@ fi
 if kill -0 "$VGPUD" 2>/dev/null; then ok "hostile: vGPU server survives the attacker"; else notok "hostile: vGPU server survives the attacker"; fi
 kill "$VGPUD" 2>/dev/null; wait "$VGPUD" 2>/dev/null
 
-# 4. Console flood: the VM is still stopped on time and the host keeps up.
+# 4. Console flood: output keeps to the console rate (default 4 MiB/s after
+#    a 1 MiB burst, vmm/console_rate.c) and the VM is stopped on time.
 start=$(date +%s%N)
-"$BIN/aivisor" run --timeout 2 "$H/hostile-flood" > /dev/null 2>&1
-rc=$?
+"$BIN/aivisor" run --timeout 2 "$H/hostile-flood" 2>/dev/null | wc -c > "$TMP/flood.bytes"
+rc=${PIPESTATUS[0]}
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "$rc" = 124 ] && [ "$ms" -lt 6000 ]; then
-	ok "hostile: a console flood is stopped by --timeout (${ms} ms)"
+bytes=$(cat "$TMP/flood.bytes")
+if [ "$rc" = 124 ] && [ "$ms" -lt 6000 ] && [ "$bytes" -gt $((1 << 20)) ] && [ "$bytes" -le $((12 << 20)) ]; then
+	ok "hostile: a console flood keeps to the console rate and stops on --timeout ($bytes bytes in ${ms} ms)"
 else
-	notok "hostile: a console flood is stopped by --timeout" "rc=$rc after ${ms} ms"
+	notok "hostile: a console flood keeps to the console rate and stops on --timeout" "rc=$rc, $bytes bytes after ${ms} ms"
+fi
+"$BIN/aivisor" run --console-rate 1000 --timeout 2 "$H/hostile-flood" 2>/dev/null | wc -c > "$TMP/flood.bytes"
+bytes=$(cat "$TMP/flood.bytes")
+# 1 MiB burst, then 1000 B/s: the flood's 4 KiB writes add at most a few.
+if [ "$bytes" -le $(( (1 << 20) + 4 * 4096 )) ]; then
+	ok "hostile: --console-rate sets the rate ($bytes bytes in 2 s at 1000 B/s)"
+else
+	notok "hostile: --console-rate sets the rate" "$bytes bytes"
 fi

@@ -15,6 +15,7 @@
 #include "guest_mem.h"
 #include "mm.h"
 #include "shares.h"
+#include "console_rate.h"
 
 struct guest_ops {
 	/* arch_prctl(ARCH_SET_FS): sets the FS base of the calling vCPU. */
@@ -39,6 +40,7 @@ struct guest {
 	bool exited;
 	int exit_status;
 	bool debug;              /* log unknown syscalls (once each) */
+	struct console_rate console; /* stdout/stderr output rate */
 	uint64_t warned[8];      /* bitmap of syscall numbers already logged */
 };
 
