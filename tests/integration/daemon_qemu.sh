@@ -10,6 +10,8 @@
 #     domain is undefined, and `aivisor logs` shows the accuracy;
 #   - started again, the daemon restarted: the tenant is re-attached (same
 #     bridge pid), then destroyed: gone from libvirt, bridge gone;
+#   - a graceful shutdown (ACPI ignored by the image: destroyed after the
+#     timeout) ends it cleanly;
 #   - its bridge killed under a running guest: noticed, domain destroyed,
 #     recorded as a crash (signal 9);
 #   - a failing job: recorded as a crash with its exit code, restarted per
@@ -120,6 +122,14 @@ check "$T: destroyed: shut off" bash -c "'$A' list --all | grep -Eq '^$NAME +shu
 check "$T: destroyed: gone from libvirt" bash -c "! virsh -c '$QEMU_URI' list --all --name | grep -qx '$NAME'"
 # Not our child after the restart: it may linger as a zombie of init.
 check "$T: destroyed: its bridge ended" bash -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+# A graceful shutdown: the image ignores the ACPI button, so the domain is
+# destroyed after the timeout; a user stop is a clean end (exit 0).
+expect_run "$T: started again for a graceful shutdown" 0 "" "$A" start "$NAME"
+expect_run "$T: shutdown --timeout 1" 0 "" "$A" shutdown "$NAME" --timeout 1
+how="$(field "$NAME" state) $(field "$NAME" last_exit) $(field "$NAME" exit_code)"
+check "$T: shut down: '$how', want 'shutoff exit 0'" test "$how" = "shutoff exit 0"
+check "$T: shut down: gone from libvirt" bash -c "! virsh -c '$QEMU_URI' list --all --name | grep -qx '$NAME'"
+
 # The bridge dies under a running guest: the domain is destroyed, and the
 # end recorded with the bridge's status (restart: no, so it stays crashed).
 expect_run "$T: started a third time" 0 "" "$A" start "$NAME"
