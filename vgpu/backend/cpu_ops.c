@@ -15,21 +15,39 @@
 #define F32(off) ((float *)(arena + (off)))
 #define I32(off) ((int32_t *)(arena + (off)))
 
-static float act_f(unsigned a, float x)
+/* Activations with the kind chosen once per command, outside the loop: a
+ * switch per element kept the loops from vectorising (~3x slower). */
+static void act_fwd(unsigned a, const float *s, float *d, uint64_t n)
 {
 	switch (a) {
-	case VGPU_ACT_RELU: return x > 0.0f ? x : 0.0f;
-	case VGPU_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-	default: return tanhf(x);
+	case VGPU_ACT_RELU:
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = s[i] > 0.0f ? s[i] : 0.0f;
+		break;
+	case VGPU_ACT_SIGMOID:
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = 1.0f / (1.0f + expf(-s[i]));
+		break;
+	default:
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = tanhf(s[i]);
 	}
 }
 
-static float act_df(unsigned a, float y)
+static void act_bwd(unsigned a, const float *y, const float *dy, float *dx, uint64_t n)
 {
 	switch (a) {
-	case VGPU_ACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
-	case VGPU_ACT_SIGMOID: return y * (1.0f - y);
-	default: return 1.0f - y * y;
+	case VGPU_ACT_RELU:
+		for (uint64_t i = 0; i < n; i++)
+			dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : 0.0f);
+		break;
+	case VGPU_ACT_SIGMOID:
+		for (uint64_t i = 0; i < n; i++)
+			dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
+		break;
+	default:
+		for (uint64_t i = 0; i < n; i++)
+			dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 	}
 }
 
@@ -225,16 +243,12 @@ int cpu_ops_run(uint8_t *arena, const struct vgpu_cmd *c)
 			  c->u.bias_grad.cols, c->u.bias_grad.beta);
 		return VGPU_OK;
 	case VGPU_OP_ACT_FWD: {
-		float *s = F32(c->u.act.src), *d = F32(c->u.act.dst);
-		for (uint64_t i = 0; i < c->u.act.count; i++)
-			d[i] = act_f(c->arg, s[i]);
+		act_fwd(c->arg, F32(c->u.act.src), F32(c->u.act.dst), c->u.act.count);
 		return VGPU_OK;
 	}
 	case VGPU_OP_ACT_BWD: {
 		const struct vgpu_op_act_bwd *a = &c->u.act_bwd;
-		float *y = F32(a->y), *dy = F32(a->dy), *dx = F32(a->dx);
-		for (uint64_t i = 0; i < a->count; i++)
-			dx[i] = dy[i] * act_df(c->arg, y[i]);
+		act_bwd(c->arg, F32(a->y), F32(a->dy), F32(a->dx), a->count);
 		return VGPU_OK;
 	}
 	case VGPU_OP_SOFTMAX: {
