@@ -60,6 +60,7 @@ all:
 -include guest-agent/agent.mk
 -include control/control.mk
 -include control/libvirt/libvirt.mk
+-include control/cli/run.mk
 -include bench/bench.mk
 -include tests/tests.mk
 

@@ -2,19 +2,14 @@
  * aivisor - the user-facing command.
  *
  * Verbs are looked up in one table; each lives in a file by concern
- * (cmd_lifecycle.c, cmd_show.c, cmd_top.c). `run` and `daemon` hand their
- * arguments to aivisor-vmm / aivisord found next to this binary, so the CLI
- * and the daemon run the very same code. Exit codes: cli.h.
+ * (cmd_lifecycle.c, cmd_show.c, cmd_top.c, cmd_run.c). `run` and `daemon`
+ * hand their arguments to aivisor-vmm / aivisord found next to this binary,
+ * so the CLI and the daemon run the very same code. Exit codes: cli.h.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-static int cmd_run(int argc, char **argv)
-{
-	return cli_exec_sibling("aivisor-vmm", argc, argv);
-}
 
 static int cmd_daemon(int argc, char **argv)
 {
@@ -42,7 +37,10 @@ static const struct verb {
 	{ "top", cmd_top, "top [--interval S] [--count N]  live per-tenant CPU and vGPU shares" },
 	{ "daemon", cmd_daemon, "daemon [AIVISORD FLAGS]     run aivisord in the foreground" },
 	{ "run", cmd_run,
-	  "run [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR][:rw]] [--timeout S] PROGRAM [ARGS...]" },
+	  "run [--memory MIB] [--vcpus N] [--share HOSTDIR[:GUESTDIR][:rw]]... [--timeout S] [--env K=V]...\n"
+	  "              [--vgpu-memory MIB [--vgpu-socket PATH] [--priority high|normal|low] [--vgpu-weight W]]\n"
+	  "              [--cpu-weight W] [--cpu-cap PCT] [--cpus LIST] [--cpu-slicing required|best-effort]\n"
+	  "              [--console-rate B/S] [--user USER] PROGRAM [ARGS...]   (aivisor-vmm --help: all flags)" },
 };
 
 static void usage(FILE *f)

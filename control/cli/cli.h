@@ -51,5 +51,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif
