@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$ROOT/scheduler/scenarios.sh"
 trap 'vgpud_stop; rm -rf "$TMP"' EXIT
 
-names="lone_tenant weights_1_2_4 strict_classes latency_isolation"
+names="lone_tenant weights_1_2_4 strict_classes live_reweight latency_isolation"
 missing=$(scenario_missing)
 if [ -n "$missing" ]; then
 	for n in $names; do notok "sched_vgpu $n" "not built: $missing"; done
@@ -68,6 +68,34 @@ if run_shares 5 "$TMP/cls" hi:high:100 n1:normal:100 n2:normal:100; then
 	fi
 else
 	notok "sched_vgpu strict_classes" "a tenant failed: $(cat "$TMP"/*.out)"
+fi
+
+# Live re-weighting: two saturating tenants at equal weights; after ~3 s
+# one is set to weight 300 on the running server (aivisor-vgpud --set,
+# the request aivisord's `aivisor set` makes).  Windows that ended before
+# the change are within 5 points of 50/50, windows that began at least
+# 0.5 s after it within 3 points of 25/75.
+run_shares 8 "$TMP/rw" rw1:normal:100 rw3:normal:100 > /dev/null 2>&1 &
+rw_pid=$!
+sleep 3.5
+t_set=$(cut -d' ' -f1 /proc/uptime)
+set_out=$("$VGPUD" --socket "$VSOCK" --set rw3 --priority normal --weight 300 2>&1)
+set_rc=$?
+wait "$rw_pid"
+rw_rc=$?
+window_shares "$TMP/rw" | awk 'NF == 4' > "$TMP/rw.w"
+verdict=$(awk -v ts="$t_set" '{
+	split($3, a, "="); split($4, b, "="); s3 = (a[1] == "rw3") ? a[2] : b[2]
+	if ($1 <= ts) { nb++; if (s3 < 0.45 || s3 > 0.55) bad = bad " before:" $1 "=" s3 }
+	else if ($1 - 1 >= ts + 0.5) { na++; if (s3 < 0.72 || s3 > 0.78) bad = bad " after:" $1 "=" s3 }
+	} END { printf "%d %d%s", nb, na, bad }' "$TMP/rw.w")
+read -r nb na bad <<< "$verdict"
+if [ "$set_rc" -ne 0 ] || [ "$rw_rc" -ne 0 ]; then
+	notok "sched_vgpu live_reweight" "set rc $set_rc ($set_out), tenants rc $rw_rc: $(cat "$TMP"/rw*.out)"
+elif [ "$nb" -ge 1 ] && [ "$na" -ge 2 ] && [ -z "$bad" ]; then
+	ok "sched_vgpu live_reweight: set at $t_set: $(awk '{printf "[%s] ", $0}' "$TMP/rw.w")"
+else
+	notok "sched_vgpu live_reweight" "set at $t_set, $nb windows before, $na after, off:$bad; $(cat "$TMP/rw.w")"
 fi
 
 # Latency isolation: the high-priority tenant's p99 while two normal

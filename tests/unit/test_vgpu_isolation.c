@@ -293,6 +293,48 @@ static void test_refuse_bad_windows(void **state)
 		close(silent[i]);
 }
 
+/* Live re-weighting through the socket: by name and by id, visible in the
+ * stats at once; unknown, ambiguous and out-of-range requests refused. */
+static void test_set_live(void **state)
+{
+	(void)state;
+	char err[256], *json;
+	struct vgpu *a = open_tenant("setme", 256 << 10);
+	struct vgpu *d1 = open_tenant("twin", 256 << 10), *d2 = open_tenant("twin", 256 << 10);
+	assert_int_equal(vgpu_tenant_set(sock_path, "setme", 0, VGPU_PRIO_HIGH, 700, err, sizeof(err)), 0);
+	assert_int_equal(vgpu_stats(sock_path, &json, err, sizeof(err)), 0);
+	const char *me = strstr(json, "\"name\":\"setme\"");
+	assert_non_null(me);
+	assert_ptr_equal(strstr(json, "\"name\":\"setme\",\"prio\":\"high\",\"weight\":700,"), me);
+	unsigned id = 0;
+	for (const char *p = me; p > json && !id; p--)
+		if (!strncmp(p, "{\"id\":", 6))
+			id = (unsigned)strtoul(p + 6, NULL, 10);
+	free(json);
+	assert_true(id > 0);
+	assert_int_equal(vgpu_tenant_set(sock_path, NULL, id, VGPU_PRIO_LOW, 3, err, sizeof(err)), 0);
+	assert_int_equal(vgpu_stats(sock_path, &json, err, sizeof(err)), 0);
+	assert_non_null(strstr(json, "\"name\":\"setme\",\"prio\":\"low\",\"weight\":3,"));
+	free(json);
+	/* Still a working tenant. */
+	assert_int_equal(vgpu_nop(a), 0);
+	assert_int_equal(vgpu_sync(a), 0);
+	assert_int_equal(vgpu_tenant_set(sock_path, "nobody", 0, VGPU_PRIO_LOW, 3, err, sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(vgpu_tenant_set(sock_path, NULL, 999999, VGPU_PRIO_LOW, 3, err, sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(vgpu_tenant_set(sock_path, "twin", 0, VGPU_PRIO_LOW, 3, err, sizeof(err)),
+			 -EEXIST);
+	assert_int_equal(vgpu_tenant_set(sock_path, "setme", 0, VGPU_PRIO_LOW, 0, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(vgpu_tenant_set(sock_path, "setme", 0, VGPU_PRIO_LOW, 10001, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(vgpu_tenant_set(sock_path, "setme", 0, 7, 5, err, sizeof(err)), -EINVAL);
+	vgpu_close(d2);
+	vgpu_close(d1);
+	vgpu_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_ring_jump_and_reset),
 		cmocka_unit_test(test_flood_and_hangup),
 		cmocka_unit_test(test_refuse_bad_windows),
+		cmocka_unit_test(test_set_live),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

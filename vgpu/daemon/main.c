@@ -3,13 +3,17 @@
  *
  *   aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]
  *                 [--backend openblas|cuda|auto] [--stats]
+ *                 [--set NAME|ID --priority high|normal|low --weight W]
  *
  * Runs until SIGINT/SIGTERM.  --stats prints the stats JSON of the server
- * already running on PATH and exits.
+ * already running on PATH and exits; --set re-weights an attached tenant
+ * of that server at once and exits.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +49,10 @@ static void usage(FILE *f)
 		   "  --slice-ms MS   scheduling slice, 0.5..30 ms (default 2)\n"
 		   "  --backend NAME  openblas (default), cuda, or auto (CUDA when a usable\n"
 		   "                  GPU is found; builds with the CUDA toolkit)\n"
-		   "  --stats         print the running server's per-tenant stats (JSON)\n");
+		   "  --stats         print the running server's per-tenant stats (JSON)\n"
+		   "  --set NAME|ID --priority P --weight W\n"
+		   "                  set an attached tenant's class (high/normal/low) and\n"
+		   "                  weight (1..10000) on the running server, live\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -67,17 +74,40 @@ int main(int argc, char **argv)
 		{ "slice-ms", required_argument, NULL, 'l' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "set", required_argument, NULL, 'T' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "weight", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vgpu_server_config cfg = { 0 };
-	int stats = 0, c;
+	int stats = 0, c, prio = -1;
+	const char *set_target = NULL;
+	uint32_t weight = 0;
 	double v;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': cfg.socket_path = optarg; break;
 		case 'b': cfg.backend = optarg; break;
 		case 'S': stats = 1; break;
+		case 'T': set_target = optarg; break;
+		case 'p':
+			prio = !strcmp(optarg, "high") ? VGPU_PRIO_HIGH : !strcmp(optarg, "normal") ?
+			       VGPU_PRIO_NORMAL : !strcmp(optarg, "low") ? VGPU_PRIO_LOW : -1;
+			if (prio < 0) {
+				fprintf(stderr, "aivisor-vgpud: --priority wants high|normal|low, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			if (parse_num(optarg, VGPU_WEIGHT_MIN, VGPU_WEIGHT_MAX, &v) || v != (uint32_t)v) {
+				fprintf(stderr, "aivisor-vgpud: --weight wants %u..%u, got '%s'\n",
+					VGPU_WEIGHT_MIN, VGPU_WEIGHT_MAX, optarg);
+				return 2;
+			}
+			weight = (uint32_t)v;
+			break;
 		case 't':
 			if (parse_num(optarg, 1, 1024, &v)) {
 				fprintf(stderr, "aivisor-vgpud: --threads wants 1..1024, got '%s'\n", optarg);
@@ -101,6 +131,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char err[256];
+	if (set_target || prio >= 0 || weight) {
+		if (!set_target || prio < 0 || !weight) {
+			fprintf(stderr, "aivisor-vgpud: --set, --priority and --weight go together\n");
+			return 2;
+		}
+		/* All digits: a tenant id; anything else: a name. */
+		char *end;
+		unsigned long id = strtoul(set_target, &end, 10);
+		bool by_id = *set_target >= '0' && *set_target <= '9' && !*end && id > 0 &&
+			     id <= UINT32_MAX;
+		if (vgpu_tenant_set(cfg.socket_path, by_id ? NULL : set_target, by_id ? (uint32_t)id : 0, prio,
+				    weight, err, sizeof(err))) {
+			fprintf(stderr, "aivisor-vgpud: --set %s: %s\n", set_target, err);
+			return 1;
+		}
+		return 0;
+	}
 	if (stats) {
 		char *json;
 		if (vgpu_stats(cfg.socket_path, &json, err, sizeof(err))) {

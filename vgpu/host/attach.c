@@ -147,6 +147,37 @@ void vgpu_detach(struct vgpu_attachment *a)
 	a->sock = a->doorbell_fd = a->complete_fd = -1;
 }
 
+int vgpu_tenant_set(const char *socket_path, const char *name, uint32_t tenant_id, int prio,
+		    uint32_t weight, char *err, size_t errlen)
+{
+	struct vgpu_req q;
+	struct vgpu_resp r;
+	if (!tenant_id && (!name || strlen(name) >= sizeof(q.name)))
+		return vgpu_err(err, errlen, -EINVAL, "need a tenant id or a name under %zu bytes",
+				sizeof(q.name));
+	if (prio < VGPU_PRIO_HIGH || prio > VGPU_PRIO_LOW)
+		return vgpu_err(err, errlen, -EINVAL, "priority class %d is not high/normal/low", prio);
+	int s = connect_server(socket_path, err, errlen), rc;
+	if (s < 0)
+		return s;
+	req_init(&q, VGPU_REQ_SET);
+	q.tenant_id = tenant_id;
+	q.prio = (uint32_t)prio;
+	q.weight = weight;
+	if (!tenant_id)
+		strcpy(q.name, name);
+	if (send(s, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) {
+		rc = vgpu_err(err, errlen, -errno, "sending set request: %s", strerror(errno));
+		goto out;
+	}
+	rc = recv_resp(s, &r, err, errlen);
+	if (!rc && r.result)
+		rc = vgpu_err(err, errlen, r.result, "%s", r.message);
+out:
+	close(s);
+	return rc;
+}
+
 int vgpu_stats(const char *socket_path, char **json, char *err, size_t errlen)
 {
 	struct vgpu_req q;

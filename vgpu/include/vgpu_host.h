@@ -77,6 +77,14 @@ void vgpu_detach(struct vgpu_attachment *a);
  *  "arena_bytes","commands","errors","busy_ns","queue_wait_ns","status"}]} */
 int vgpu_stats(const char *socket_path, char **json, char *err, size_t errlen);
 
+/* Live re-weighting: sets the priority class and weight of an attached
+ * tenant, named by tenant_id (nonzero, as vgpu_attach returned it) or else
+ * by name, at once (the scheduler keeps its accounting and busy state).
+ * -ENOENT: no such tenant attached; -EEXIST: the name is not unique (use
+ * the id); -EINVAL: class or weight out of range. */
+int vgpu_tenant_set(const char *socket_path, const char *name, uint32_t tenant_id, int prio,
+		    uint32_t weight, char *err, size_t errlen);
+
 /* The embedded server (the same code as aivisor-vgpud), run in threads of
  * the calling process, e.g. for `aivisor run --vgpu-memory` when no server
  * is running. */

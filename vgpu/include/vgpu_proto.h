@@ -9,6 +9,10 @@
  * STATS: one vgpu_req without fds; the answer is a vgpu_resp whose
  * payload_len bytes of JSON follow in messages of at most
  * VGPU_PROTO_CHUNK bytes.
+ * SET: one vgpu_req without fds naming an attached tenant by tenant_id
+ * (nonzero) or else by name, with its new prio and weight; the answer is a
+ * vgpu_resp (0, -ENOENT, -EINVAL, or -EEXIST when several tenants have
+ * that name) with the tenant's id.
  */
 #ifndef VGPU_PROTO_H
 #define VGPU_PROTO_H
@@ -25,10 +29,12 @@
 enum vgpu_req_kind {
 	VGPU_REQ_ATTACH = 1,
 	VGPU_REQ_STATS = 2,
+	VGPU_REQ_SET = 3,
 };
 
 struct vgpu_req {
-	uint32_t magic, version, kind, prio, weight, reserved;
+	uint32_t magic, version, kind, prio, weight;
+	uint32_t tenant_id;       /* SET: the tenant, or 0 to go by name */
 	char name[VGPU_NAME_MAX];
 };
 

@@ -168,6 +168,11 @@ static void serve_request(struct vgpu_server *s, int fd)
 	} else if (q.kind == VGPU_REQ_STATS) {
 		answer_stats(s, fd);
 		drop_conn(s, fd);
+	} else if (q.kind == VGPU_REQ_SET && nfds == 0) {
+		uint32_t id = 0;
+		int rc = tenant_set(s, &q, (size_t)n, msg, sizeof(msg), &id);
+		send_resp(fd, rc, id, 0, rc ? msg : "set");
+		drop_conn(s, fd);
 	} else if (q.kind == VGPU_REQ_ATTACH) {
 		uint32_t id = 0;
 		int rc = tenant_attach(s, fd, &q, (size_t)n, fds, nfds, msg, sizeof(msg), &id);

@@ -108,6 +108,10 @@ void listener_resume(struct vgpu_server *s);
 int tenant_attach(struct vgpu_server *s, int sock, const void *req, size_t len,
 		  const int *fds, int nfds, char *msg, size_t msglen, uint32_t *id);
 void tenant_detach(struct vgpu_server *s, struct tenant *t);
+/* A SET request: new class and weight of an attached tenant, at once.
+ * Returns 0 (with its id) or -errno with a message. */
+int tenant_set(struct vgpu_server *s, const void *req, size_t len, char *msg, size_t msglen,
+	       uint32_t *id);
 struct tenant *tenant_by_fd(struct vgpu_server *s, int fd);
 /* Writes the completion eventfd (a saturated counter is already a signal). */
 void tenant_signal(struct tenant *t);

@@ -213,6 +213,45 @@ struct tenant *tenant_by_fd(struct vgpu_server *s, int fd)
 	return NULL;
 }
 
+int tenant_set(struct vgpu_server *s, const void *req, size_t len, char *msg, size_t msglen,
+	       uint32_t *id)
+{
+	struct vgpu_req q;
+	if (len != sizeof(q))
+		return vgpu_err(msg, msglen, -EPROTO, "bad set request");
+	memcpy(&q, req, sizeof(q));
+	int rc = check_request(&q, msg, msglen);
+	if (rc)
+		return rc;
+	if (!q.tenant_id && !memchr(q.name, 0, sizeof(q.name)))
+		return vgpu_err(msg, msglen, -EINVAL, "tenant name not terminated");
+	struct tenant *t = NULL;
+	for (uint32_t i = 0; i < s->ntenants; i++) {
+		struct tenant *c = s->tenants[i];
+		if (q.tenant_id ? c->id != q.tenant_id : strcmp(c->name, q.name))
+			continue;
+		if (t)
+			return vgpu_err(msg, msglen, -EEXIST,
+					"several tenants are named '%s': give the id", q.name);
+		t = c;
+	}
+	if (!t)
+		return q.tenant_id ? vgpu_err(msg, msglen, -ENOENT, "no tenant %u attached", q.tenant_id)
+				   : vgpu_err(msg, msglen, -ENOENT, "no tenant '%s' attached", q.name);
+	struct sched_params sp;
+	char why[128] = "";
+	if (sched_tenant_get(s->sched, t->id, &sp))
+		return vgpu_err(msg, msglen, -ENOENT, "tenant %u unknown to the scheduler", t->id);
+	sp.cls = (enum sched_class)q.prio;
+	sp.weight = q.weight;
+	if ((rc = sched_tenant_set(s->sched, t->id, &sp, why, sizeof(why))))
+		return vgpu_err(msg, msglen, rc, "%s", why);
+	t->prio = (int)q.prio;
+	t->weight = q.weight;
+	*id = t->id;
+	return 0;
+}
+
 void tenant_detach(struct vgpu_server *s, struct tenant *t)
 {
 	if (t == s->inflight) {
