@@ -17,6 +17,7 @@
 #include "registry_internal.h"
 #include "state_store.h"
 #include "tenant_json.h"
+#include "vgpu_host.h"
 
 static const char *const state_names[] = { "shutoff", "running", "stopping", "crashed" };
 static const char *const exit_names[] = { "none", "exit", "signal", "unknown" };
@@ -323,6 +324,18 @@ int registry_set_live(struct registry *r, const char *name, const struct tenant_
 		if (tenant_cgroup_update(t, err, errlen)) {
 			rc = -EIO;
 			log_warn("tenant '%s': live CPU update: %s", name, err);
+		}
+		/* vGPU class and weight of a running tenant, at once, on the
+		 * server it is attached to (by its name); -ENOENT: not
+		 * attached (no vGPU, or not yet), the next start applies it. */
+		bool live = t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING;
+		int vr = (p->has_vgpu_weight || p->has_vgpu_priority) && live && r->cfg.vgpu_socket[0]
+				 ? vgpu_tenant_set(r->cfg.vgpu_socket, name, 0, (int)d.vgpu_priority,
+						   d.vgpu_weight, err, errlen)
+				 : 0;
+		if (vr && vr != -ENOENT) {
+			rc = -EIO;
+			log_warn("tenant '%s': live vGPU update: %s", name, err);
 		}
 		log_info("tenant '%s': cpu weight %u, cap %u%%, vgpu %s/%u", name, d.cpu_weight, d.cpu_cap_percent,
 			 tenant_priority_name(d.vgpu_priority), d.vgpu_weight);
