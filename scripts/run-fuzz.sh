@@ -21,6 +21,7 @@ for f in build/fuzz/*; do
 		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out")
 		echo "ok - fuzz $name: ${execs:-?} execs, ${rate:-?} exec/s in ${secs}s"
 		echo "BENCH fuzz_${name}_execs_per_sec ${rate:-0} exec/s"
+		echo "BENCH fuzz_${name}_execs ${execs:-0} execs"
 	else
 		echo "not ok - fuzz $name: crash, see $out and build/fuzz-crashes/"
 		tail -40 "$out"

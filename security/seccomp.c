@@ -7,6 +7,7 @@
  * the operator guessing; the daemon logs this line with the tenant's exit.
  */
 #include "sandbox.h"
+#include "syscall_names.h"
 
 #include <errno.h>
 #include <seccomp.h>
@@ -17,10 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Names for the SIGSYS report, resolved before the filter is installed:
- * resolving in the handler would allocate, which is not signal-safe. */
-#define NAMES_MAX 512
-static const char *syscall_names[NAMES_MAX];
 static char report_prefix[64];
 
 static size_t fmt_uint(char *p, unsigned long v)
@@ -54,7 +51,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	n = append(line, n, cap, ": seccomp: system call ");
 	if (n + 24 < cap)
 		n += fmt_uint(line + n, (unsigned long)nr);
-	if (nr >= 0 && nr < NAMES_MAX && syscall_names[nr]) {
+	if (nr >= 0 && nr < SYSCALL_NAMES_MAX && syscall_names[nr]) {
 		n = append(line, n, cap, " (");
 		n = append(line, n, cap, syscall_names[nr]);
 		n = append(line, n, cap, ")");
@@ -66,21 +63,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(SYS_exit_group, SANDBOX_SECCOMP_EXIT);
 }
 
-static void resolve_names(void)
-{
-	for (int i = 0; i < NAMES_MAX; i++) {
-		if (syscall_names[i])
-			continue;
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i);
-		syscall_names[i] = name; /* kept for the life of the process */
-	}
-}
-
 int sandbox_seccomp(const char *who, const struct sandbox_syscall *allow, size_t n,
 		    char *err, size_t errlen)
 {
 	snprintf(report_prefix, sizeof(report_prefix), "%s", who);
-	resolve_names();
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -172,6 +172,10 @@ static void child_isolate(void)
 {
 	char err[256];
 	int keep = open("/proc/self/status", O_RDONLY); /* opened before: stays usable */
+	int proc = open("/proc", O_PATH | O_DIRECTORY);
+	struct stat host_net, our_net;
+	if (proc < 0 || fstatat(proc, "self/ns/net", &host_net, 0))
+		_exit(7);
 	int r = sandbox_isolate(err, sizeof(err));
 	if (r == 1)
 		_exit(42); /* not root: nothing to check */
@@ -184,6 +188,8 @@ static void child_isolate(void)
 		_exit(5);
 	if (mkdir("/x", 0700) == 0)
 		_exit(6); /* the new root is read-only */
+	if (fstatat(proc, "self/ns/net", &our_net, 0) || our_net.st_ino == host_net.st_ino)
+		_exit(8); /* not in a network namespace of its own */
 	_exit(0);
 }
 
