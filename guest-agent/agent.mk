@@ -4,7 +4,7 @@ ENGINE_DATA_SRCS := guest-agent/engine/error.c guest-agent/engine/rng.c \
 	guest-agent/engine/csv.c guest-agent/engine/dataset.c \
 	guest-agent/engine/scale.c guest-agent/engine/arch.c \
 	guest-agent/engine/crc32.c guest-agent/engine/params.c \
-	guest-agent/engine/model_file.c
+	guest-agent/engine/model_file.c guest-agent/engine/file_read.c
 ENGINE_VGPU_SRCS := guest-agent/engine/model.c guest-agent/engine/init.c \
 	guest-agent/engine/workspace.c guest-agent/engine/device_data.c \
 	guest-agent/engine/dense.c guest-agent/engine/loss.c \

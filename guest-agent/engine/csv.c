@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine_data.h"
+#include "file_read.h"
 
 #define FIELD_MAX 63		      /* longest numeric field accepted */
 #define FILE_MAX (1ull << 31)	      /* largest CSV file read */
@@ -216,41 +217,12 @@ fail:
 
 int eng_csv_load(const char *path, struct eng_csv *csv, struct eng_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	void *buf;
+	size_t len;
 	int rc;
 
-	if (!f)
-		return eng_errorf(err, "%s: %s", path, strerror(errno));
-	do {
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= FILE_MAX) {
-				fclose(f);
-				free(buf);
-				return eng_errorf(err, "%s: larger than %llu bytes",
-						  path, FILE_MAX);
-			}
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				return eng_errorf(err, "%s: out of memory", path);
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		return eng_errorf(err, "%s: read error", path);
-	}
-	fclose(f);
+	if (eng_file_read(path, FILE_MAX, &buf, &len, err))
+		return -1;
 	rc = eng_csv_parse(buf, len, path, csv, err);
 	free(buf);
 	return rc;

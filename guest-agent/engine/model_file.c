@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine_params.h"
+#include "file_read.h"
 
 #define HEADER_SIZE 32u
 #define LAYER_ENTRY 8u
@@ -236,37 +237,13 @@ int eng_params_save(const struct eng_params *p, const char *path,
 
 int eng_params_load(const char *path, struct eng_params *p, struct eng_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	void *buf;
+	size_t len;
 	int rc;
 
-	if (!f)
-		return eng_errorf(err, "%s: %s", path, strerror(errno));
-	do {
-		if (len == cap) {
-			uint8_t *nb;
-
-			if (cap >= MAX_FILE) {
-				fclose(f);
-				free(buf);
-				return eng_errorf(err, "%s: larger than any model file", path);
-			}
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				return eng_errorf(err, "%s: out of memory", path);
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	rc = ferror(f) ? eng_errorf(err, "%s: read error", path) :
-			 eng_params_decode(buf, len, path, p, err);
-	fclose(f);
+	if (eng_file_read(path, MAX_FILE, &buf, &len, err))
+		return -1;
+	rc = eng_params_decode(buf, len, path, p, err);
 	free(buf);
 	return rc;
 }
