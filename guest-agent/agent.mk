@@ -45,7 +45,8 @@ $(BUILD)/guest/aivisor-agent: $(AGENT_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
 ENGINE_VGPU_TESTS := gradcheck train
 UNIT_TESTS += $(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%)
 $(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%): $(BUILD)/test/test_engine_%: \
-		$(BUILD)/obj-san/tests/unit/test_engine_%.o $(ENGINE_SRCS:%.c=$(BUILD)/obj-san/%.o) \
+		$(BUILD)/obj-san/tests/unit/test_engine_%.o $(BUILD)/obj-san/tests/unit/engine_test_util.o \
+		$(ENGINE_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 		$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
 	@mkdir -p $(@D)

@@ -14,45 +14,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "engine.h"
 #include "engine_rng.h"
+#include "engine_test_util.h"
 #include "vgpu_client.h"
-#include "vgpu_host.h"
 
 #define ROWS 8
 
-static struct vgpu_server *server;
 static struct vgpu *gpu;
-static char sock[64];
 
 static int setup(void **state)
 {
-	struct vgpu_server_config cfg = { .threads = 1 };
-	char err[256], spec[80];
-
 	(void)state;
-	snprintf(sock, sizeof(sock), "/tmp/aivisor-gc-%d.sock", (int)getpid());
-	cfg.socket_path = sock;
-	if (vgpu_server_start(&cfg, &server, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vgpu server: %s\n", err);
-		return -1;
-	}
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	if (vgpu_open(spec, &gpu, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vgpu open: %s\n", err);
-		return -1;
-	}
-	return 0;
+	return engine_test_vgpu_start("gc", &gpu);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	vgpu_close(gpu);
-	vgpu_server_stop(server);
+	engine_test_vgpu_stop(gpu);
 	return 0;
 }
 
