@@ -27,20 +27,37 @@ static int64_t ret_errno(ssize_t r) { return r < 0 ? -errno : r; }
 
 static struct guest_fd *get_fd(struct guest *g, uint64_t fd) { return fd_table_get(&g->fds, (long)fd); }
 
-static int64_t do_read(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len, int64_t off)
+/* The checks read and write share, in the order Linux makes them: the fd,
+ * the length, the buffer, then whether the fd was opened for this direction
+ * (denied: the access mode that rules it out).  A zero length succeeds with
+ * nothing checked past the fd.  Returns 0 with *f and *p set (*p NULL for a
+ * zero length), or -errno. */
+static int64_t io_prepare(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len, int denied,
+			  struct guest_fd **f, void **p)
 {
-	struct guest_fd *f = get_fd(g, fd);
-	if (!f)
+	*p = NULL;
+	*f = get_fd(g, fd);
+	if (!*f)
 		return -EBADF;
 	if (len > SSIZE_MAX)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	void *p = guest_mem_user(&g->mem, buf, len);
-	if (!p)
+	*p = guest_mem_user(&g->mem, buf, len);
+	if (!*p)
 		return -EFAULT;
-	if ((f->open_flags & O_ACCMODE) == O_WRONLY)
+	if (((*f)->open_flags & O_ACCMODE) == denied)
 		return -EBADF;
+	return 0;
+}
+
+static int64_t do_read(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len, int64_t off)
+{
+	struct guest_fd *f;
+	void *p;
+	int64_t r = io_prepare(g, fd, buf, len, O_WRONLY, &f, &p);
+	if (r || !p)
+		return r;
 	if (off >= 0)
 		return f->kind == FD_CONSOLE ? -ESPIPE : ret_errno(pread(f->host_fd, p, len, off));
 	return ret_errno(read(f->host_fd, p, len));
@@ -62,18 +79,11 @@ static void console_pace(struct guest *g, uint64_t len)
 
 static int64_t do_write(struct guest *g, uint64_t fd, uint64_t buf, uint64_t len, int64_t off)
 {
-	struct guest_fd *f = get_fd(g, fd);
-	if (!f)
-		return -EBADF;
-	if (len > SSIZE_MAX)
-		return -EINVAL;
-	if (len == 0)
-		return 0;
-	const void *p = guest_mem_user(&g->mem, buf, len);
-	if (!p)
-		return -EFAULT;
-	if ((f->open_flags & O_ACCMODE) == O_RDONLY)
-		return -EBADF;
+	struct guest_fd *f;
+	void *p;
+	int64_t r = io_prepare(g, fd, buf, len, O_RDONLY, &f, &p);
+	if (r || !p)
+		return r;
 	if (off >= 0)
 		return f->kind == FD_CONSOLE ? -ESPIPE : ret_errno(pwrite(f->host_fd, p, len, off));
 	if (f->kind == FD_CONSOLE)
