@@ -8,7 +8,7 @@ LV_CORE_SRCS := control/libvirt/lv_xdr.c control/libvirt/lv_rpc.c control/libvir
 	control/libvirt/lv_proc_conn.c control/libvirt/lv_proc_dom.c control/libvirt/lv_proc_life.c \
 	control/libvirt/lv_proc_sched.c control/libvirt/lv_proc_event.c control/libvirt/lv_domxml_parse.c control/libvirt/lv_domxml_format.c \
 	control/libvirt/lv_uuid.c control/libvirt/lv_cmdline.c \
-	control/libvirt/lv_hostinfo.c
+	control/libvirt/lv_hostinfo.c control/libvirt/lv_dom_list.c
 # tenant_def_init/validate (the daemon's, shared): the mapper validates with them
 LV_TENANT_SRC := control/common/tenant.c
 LV_SRCS  := $(LV_CORE_SRCS) control/libvirt/lv_events.c control/libvirt/lv_endpoint.c

@@ -6,19 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lv_dom_list.h"
 #include "lv_rpc.h"
 
 #define PROC_EVENT_CALLBACK_LIFECYCLE 318
 #define EVENT_SERIAL 1		/* what libvirtd sends; virsh accepts 0 or 1 */
-
-struct listing {
-	struct lv_dom_info *v;
-	size_t n, cap;
-	bool overflow;
-};
+#define EVENTS_LIST_MAX 65536	/* domains one poll follows */
 
 struct lv_events {
-	struct listing last;
+	struct lv_dom_list last;
 	bool primed;
 };
 
@@ -42,25 +38,8 @@ bool lv_events_primed(const struct lv_events *ev)
 void lv_events_reset(struct lv_events *ev)
 {
 	free(ev->last.v);
-	ev->last = (struct listing){ 0 };
+	ev->last = (struct lv_dom_list){ 0 };
 	ev->primed = false;
-}
-
-static int add(void *arg, const struct lv_dom_info *d)
-{
-	struct listing *l = arg;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct lv_dom_info *v = l->n < 65536 ? realloc(l->v, cap * sizeof(*v)) : NULL;
-		if (!v) {
-			l->overflow = true;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *d;
-	return 0;
 }
 
 static int by_uuid(const void *a, const void *b)
@@ -108,9 +87,9 @@ static void diff_one(const struct lv_dom_info *was, const struct lv_dom_info *no
 
 int lv_events_poll(struct lv_events *ev, const struct lv_backend *be, lv_event_fn emit, void *arg)
 {
-	struct listing now = { 0 };
+	struct lv_dom_list now = { .max = EVENTS_LIST_MAX };
 	char err[256];
-	int rc = be->list(be->ctx, add, &now, err, sizeof(err));
+	int rc = be->list(be->ctx, lv_dom_list_add, &now, err, sizeof(err));
 	if (!rc && now.overflow)
 		rc = LV_ERR_INTERNAL;
 	if (rc) {
@@ -122,7 +101,7 @@ int lv_events_poll(struct lv_events *ev, const struct lv_backend *be, lv_event_f
 	if (ev->primed) {
 		/* merge the two uuid-sorted listings */
 		size_t i = 0, j = 0;
-		const struct listing *old = &ev->last;
+		const struct lv_dom_list *old = &ev->last;
 		while (i < old->n || j < now.n) {
 			int cmp = i == old->n ? 1 : j == now.n ? -1 : by_uuid(&old->v[i], &now.v[j]);
 			diff_one(cmp <= 0 ? &old->v[i] : NULL, cmp >= 0 ? &now.v[j] : NULL, emit, arg);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lv_dom_list.h"
 #include "lv_domxml.h"
 #include "lv_proc.h"
 #include "lv_rpc.h"
@@ -73,38 +74,11 @@ void lv_put_dom(struct lv_call *c, const struct lv_dom_info *d)
 }
 
 /* All domains, collected through the backend's callback. */
-struct dom_list {
-	struct lv_dom_info *v;
-	size_t n, cap;
-	bool overflow;
-};
-
-static int collect(void *arg, const struct lv_dom_info *d)
-{
-	struct dom_list *l = arg;
-	if (l->n == LV_DOMAIN_LIST_MAX) {
-		l->overflow = true;
-		return 1;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct lv_dom_info *v = realloc(l->v, cap * sizeof(*v));
-		if (!v) {
-			l->overflow = true;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *d;
-	return 0;
-}
-
-static int list_all(struct lv_call *c, struct dom_list *l)
+static int list_all(struct lv_call *c, struct lv_dom_list *l)
 {
 	char err[ERRBUF] = "cannot list domains";
-	*l = (struct dom_list){ 0 };
-	int rc = c->be->list(c->be->ctx, collect, l, err, sizeof(err));
+	*l = (struct lv_dom_list){ .max = LV_DOMAIN_LIST_MAX };
+	int rc = c->be->list(c->be->ctx, lv_dom_list_add, l, err, sizeof(err));
 	if (!rc && l->overflow)
 		rc = lv_fail(c, LV_ERR_INTERNAL, "more than %d domains or out of memory", LV_DOMAIN_LIST_MAX);
 	else if (rc)
@@ -151,7 +125,7 @@ int lv_proc_list_all(struct lv_call *c)
 	lv_xdr_get_i32(c->args, &need);
 	lv_xdr_get_u32(c->args, &flags);
 	int rc = lv_args_end(c);
-	struct dom_list l;
+	struct lv_dom_list l;
 	if (rc || (rc = list_all(c, &l)))
 		return rc;
 	uint32_t count = 0;
@@ -169,7 +143,7 @@ int lv_proc_list_all(struct lv_call *c)
 static int count_where(struct lv_call *c, bool want_active)
 {
 	int rc = lv_args_end(c);
-	struct dom_list l;
+	struct lv_dom_list l;
 	if (rc || (rc = list_all(c, &l)))
 		return rc;
 	int32_t n = 0;
@@ -200,7 +174,7 @@ static int list_some(struct lv_call *c, bool want_active)
 		return rc;
 	if (max < 0 || max > LV_DOMAIN_LIST_MAX)
 		return lv_fail(c, LV_ERR_RPC, "maximum of %d outside 0..%d", max, LV_DOMAIN_LIST_MAX);
-	struct dom_list l;
+	struct lv_dom_list l;
 	if ((rc = list_all(c, &l)))
 		return rc;
 	uint32_t n = 0;
