@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -34,17 +33,6 @@ int64_t lifecycle__now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 int lifecycle__watch(struct registry *r, struct tenant *t)
@@ -92,7 +80,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 		*t = saved;
 		tenant_admission_release(r, t);
 		if (err && errlen && !err[0])
-			set_err(err, errlen, rc, "cannot watch VMM: %s", strerror(-rc));
+			registry__set_err(err, errlen, rc, "cannot watch VMM: %s", strerror(-rc));
 		return rc;
 	}
 	tenant_cgroup_attach(r, t);
@@ -106,12 +94,12 @@ int registry_start(struct registry *r, const char *name, char *err, size_t errle
 	int rc;
 	struct tenant *t = registry__find(r, name);
 	if (!t)
-		rc = set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
+		rc = registry__set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
 	else if (t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING)
-		rc = set_err(err, errlen, -EBUSY, "tenant '%s' is already %s (pid %d)", name,
-			     tenant_state_name(t->state), (int)t->proc.pid);
+		rc = registry__set_err(err, errlen, -EBUSY, "tenant '%s' is already %s (pid %d)", name,
+				       tenant_state_name(t->state), (int)t->proc.pid);
 	else if (t->busy)
-		rc = set_err(err, errlen, -EBUSY, "tenant '%s' is busy with another request", name);
+		rc = registry__set_err(err, errlen, -EBUSY, "tenant '%s' is busy with another request", name);
 	else {
 		if (err && errlen)
 			err[0] = '\0';
@@ -152,7 +140,7 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 	int rc = 0;
 	struct tenant *t = registry__find(r, name);
 	if (!t) {
-		rc = set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
+		rc = registry__set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
 		goto out;
 	}
 	if (t->state != TENANT_STATE_RUNNING && t->state != TENANT_STATE_STOPPING) {
@@ -163,7 +151,7 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 			log_info("tenant '%s': pending restart cancelled", name);
 			goto out;
 		}
-		rc = set_err(err, errlen, -ESRCH, "tenant '%s' is not running", name);
+		rc = registry__set_err(err, errlen, -ESRCH, "tenant '%s' is not running", name);
 		goto out;
 	}
 	if (t->def.kind == TENANT_KIND_QEMU) {
@@ -171,7 +159,7 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 		goto out;
 	}
 	if (t->busy && !force) {
-		rc = set_err(err, errlen, -EBUSY, "tenant '%s' is already being shut down", name);
+		rc = registry__set_err(err, errlen, -EBUSY, "tenant '%s' is already being shut down", name);
 		goto out;
 	}
 	bool owner = !t->busy;
@@ -190,8 +178,8 @@ int registry_stop(struct registry *r, const char *name, bool force, unsigned tim
 			vm_process_signal(&t->proc, SIGKILL);
 	}
 	if (!lifecycle__wait_ended(r, t, lifecycle__now_ms() + STOP_KILL_WAIT_MS))
-		rc = set_err(err, errlen, -ETIMEDOUT, "tenant '%s' (pid %d) did not die after SIGKILL", name,
-			     (int)t->proc.pid);
+		rc = registry__set_err(err, errlen, -ETIMEDOUT, "tenant '%s' (pid %d) did not die after SIGKILL", name,
+				       (int)t->proc.pid);
 	t->users--;
 	if (owner)
 		t->busy = false;
@@ -371,7 +359,7 @@ int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen)
 	r->monitor_running = true;
 	return 0;
 fail:
-	set_err(err, errlen, -errno, "cannot start the VM monitor: %s", strerror(errno));
+	registry__set_err(err, errlen, -errno, "cannot start the VM monitor: %s", strerror(errno));
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->wakefd >= 0)

@@ -19,7 +19,6 @@
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +39,6 @@
 #define JOB_EXIT_TAIL           4096   /* bytes of the serial log searched for the job's exit line */
 #define JOB_EXIT_LINE           "aivisor-init: job exit "
 
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 static const char *uri_of(const struct registry *r)
 {
 	return r->cfg.qemu_uri[0] ? r->cfg.qemu_uri : QEMU_DEFAULT_URI;
@@ -64,18 +52,19 @@ int qemu_tenant__complete_def(const struct registry *r, struct tenant_def *d, ch
 		return 0;
 	if (!d->kernel[0] &&
 	    snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinuz", r->cfg.images_dir) >= (int)sizeof(d->kernel))
-		return set_err(err, errlen, -EINVAL, "kernel: the images directory path is too long");
+		return registry__set_err(err, errlen, -EINVAL, "kernel: the images directory path is too long");
 	if (!d->initrd[0] && snprintf(d->initrd, sizeof(d->initrd), "%s/initramfs.cpio.gz", r->cfg.images_dir) >=
 				     (int)sizeof(d->initrd))
-		return set_err(err, errlen, -EINVAL, "initrd: the images directory path is too long");
+		return registry__set_err(err, errlen, -EINVAL, "initrd: the images directory path is too long");
 	const char *what[2] = { "kernel", "initrd" };
 	const char *path[2] = { d->kernel, d->initrd };
 	for (int i = 0; i < 2; i++) {
 		struct stat st;
 		const char *why = stat(path[i], &st) ? strerror(errno) : S_ISREG(st.st_mode) ? NULL : "not a file";
 		if (why)
-			return set_err(err, errlen, -EINVAL, "%s: guest image %s is missing (%s; run `make images`)",
-				       what[i], path[i], why);
+			return registry__set_err(err, errlen, -EINVAL,
+						 "%s: guest image %s is missing (%s; run `make images`)", what[i],
+						 path[i], why);
 	}
 	return 0;
 }
@@ -98,17 +87,18 @@ static int prepare_dir(const struct registry *r, char *err, size_t errlen)
 	unsigned uid = 0, gid = 0;
 	qemu_bridge_qemu_owner(owner, sizeof(owner));
 	if (owner[0] && sscanf(owner, "%u:%u", &uid, &gid) != 2)
-		return set_err(err, errlen, -EINVAL, "cannot parse QEMU's user '%s'", owner);
+		return registry__set_err(err, errlen, -EINVAL, "cannot parse QEMU's user '%s'", owner);
 	if (mkdir(r->cfg.qemu_dir, 0700) && errno != EEXIST)
-		return set_err(err, errlen, -errno, "cannot create %s: %s", r->cfg.qemu_dir, strerror(errno));
+		return registry__set_err(err, errlen, -errno, "cannot create %s: %s", r->cfg.qemu_dir, strerror(errno));
 	if ((owner[0] && chown(r->cfg.qemu_dir, uid, gid)) || chmod(r->cfg.qemu_dir, 0700))
-		return set_err(err, errlen, -errno, "cannot give %s to QEMU's user: %s", r->cfg.qemu_dir,
-			       strerror(errno));
+		return registry__set_err(err, errlen, -errno, "cannot give %s to QEMU's user: %s", r->cfg.qemu_dir,
+					 strerror(errno));
 	snprintf(parent, sizeof(parent), "%s", r->cfg.qemu_dir);
 	char *dir = dirname(parent);
 	struct stat st;
 	if (owner[0] && !stat(dir, &st) && (st.st_mode & 0011) != 0011 && chmod(dir, (st.st_mode & 07777) | 0011))
-		return set_err(err, errlen, -errno, "cannot let QEMU's user search %s: %s", dir, strerror(errno));
+		return registry__set_err(err, errlen, -errno, "cannot let QEMU's user search %s: %s", dir,
+					 strerror(errno));
 	return 0;
 }
 
@@ -155,7 +145,7 @@ static int bridge_identify(pid_t pid, struct vm_proc *out, char *err, size_t err
 	int rc = vm_process_start_ticks(pid, &ticks);
 	if (!rc)
 		rc = vm_process_reattach(pid, ticks, out);
-	return rc ? set_err(err, errlen, rc, "bridge pid %d vanished right after it started", (int)pid) : 0;
+	return rc ? registry__set_err(err, errlen, rc, "bridge pid %d vanished right after it started", (int)pid) : 0;
 }
 
 /* Domain first (so QEMU lets go of the socket), then the bridge. Runs
@@ -196,8 +186,9 @@ static int bring_up(const struct registry *r, const struct tenant_def *d, const 
 	char sock[PATH_MAX + 80], blog[PATH_MAX + 80];
 	*bridge = -1;
 	if (!r->cfg.vgpu_socket[0])
-		return set_err(err, errlen, -EINVAL,
-			       "tenant '%s' is kind qemu but the daemon has no vGPU server (--no-vgpud)", d->name);
+		return registry__set_err(err, errlen, -EINVAL,
+					 "tenant '%s' is kind qemu but the daemon has no vGPU server (--no-vgpud)",
+					 d->name);
 	int rc = prepare_dir(r, err, errlen);
 	if (rc)
 		return rc;
@@ -355,7 +346,7 @@ int qemu_tenant__stop(struct registry *r, struct tenant *t, bool force, unsigned
 	snprintf(name, sizeof(name), "%s", t->def.name);
 	if (t->busy) {
 		if (!force)
-			return set_err(err, errlen, -EBUSY, "tenant '%s' is already being shut down", name);
+			return registry__set_err(err, errlen, -EBUSY, "tenant '%s' is already being shut down", name);
 		/* destroy during a graceful shutdown: end the domain now; the
 		 * shutdown in progress then finishes at once. */
 		t->users++;
@@ -365,11 +356,12 @@ int qemu_tenant__stop(struct registry *r, struct tenant *t, bool force, unsigned
 		pthread_mutex_lock(&r->lock);
 		t->users--;
 		if (rc && rc != -ENOENT)
-			return set_err(err, errlen, -EIO, "tenant '%s': %s", name, why);
+			return registry__set_err(err, errlen, -EIO, "tenant '%s': %s", name, why);
 		t->users++;
 		bool ended = lifecycle__wait_ended(r, t, lifecycle__now_ms() + 30000);
 		t->users--;
-		return ended ? 0 : set_err(err, errlen, -ETIMEDOUT, "tenant '%s': its shutdown did not finish", name);
+		return ended ? 0 : registry__set_err(err, errlen, -ETIMEDOUT,
+						     "tenant '%s': its shutdown did not finish", name);
 	}
 	log_info("tenant '%s': %s (libvirt domain)", name, force ? "destroy" : "shutdown");
 	t->stop_requested = true;
@@ -505,7 +497,7 @@ int qemu_tenant__watcher_start(struct registry *r, char *err, size_t errlen)
 {
 	int rc = pthread_create(&r->qemu_watcher, NULL, watcher_main, r);
 	if (rc)
-		return set_err(err, errlen, -rc, "cannot start the QEMU domain watcher: %s", strerror(rc));
+		return registry__set_err(err, errlen, -rc, "cannot start the QEMU domain watcher: %s", strerror(rc));
 	r->qemu_watcher_running = true;
 	return 0;
 }

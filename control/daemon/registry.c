@@ -27,8 +27,8 @@ const char *tenant_state_name(enum tenant_state s)
 	return (unsigned)s < 4 ? state_names[s] : "?";
 }
 
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+/* Formats the message into err (when there is room for one) and returns rc. */
+int registry__set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -86,7 +86,7 @@ static int save(struct registry *r, const struct tenant_def *d, const struct ten
 {
 	json_t *rec = record_of(r, d, t);
 	if (!rec)
-		return set_err(err, errlen, -ENOMEM, "out of memory encoding '%s'", d->name);
+		return registry__set_err(err, errlen, -ENOMEM, "out of memory encoding '%s'", d->name);
 	int rc = state_store_save(r->cfg.state_dir, d->name, rec, err, errlen);
 	json_decref(rec);
 	return rc;
@@ -124,24 +124,26 @@ int registry_define(struct registry *r, const struct tenant_def *def, struct ten
 	struct tenant *t = registry__find(r, d.name);
 	struct tenant *u = d.uuid[0] ? find_uuid(r, d.uuid) : NULL;
 	if (u && u != t) {
-		rc = set_err(err, errlen, -EEXIST, "uuid %s already belongs to tenant '%s'", d.uuid, u->def.name);
+		rc = registry__set_err(err, errlen, -EEXIST, "uuid %s already belongs to tenant '%s'", d.uuid,
+				       u->def.name);
 		goto out;
 	}
 	/* A kind is for a tenant's life: a definition of the other kind (a
 	 * virsh define of a microVM XML over a QEMU tenant, say) is refused. */
 	if (t && t->def.kind != d.kind) {
-		rc = set_err(err, errlen, -EEXIST, "tenant '%s' is of kind %s, not %s; undefine it first", d.name,
-			     tenant_kind_name(t->def.kind), tenant_kind_name(d.kind));
+		rc = registry__set_err(err, errlen, -EEXIST, "tenant '%s' is of kind %s, not %s; undefine it first",
+				       d.name, tenant_kind_name(t->def.kind), tenant_kind_name(d.kind));
 		goto out;
 	}
 	if (t) {
 		if (t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING || t->busy) {
-			rc = set_err(err, errlen, -EBUSY, "tenant '%s' is running; stop it before redefining it",
-				     d.name);
+			rc = registry__set_err(err, errlen, -EBUSY,
+					       "tenant '%s' is running; stop it before redefining it", d.name);
 			goto out;
 		}
 		if (d.uuid[0] && strcmp(d.uuid, t->def.uuid)) {
-			rc = set_err(err, errlen, -EEXIST, "tenant '%s' exists with uuid %s", d.name, t->def.uuid);
+			rc = registry__set_err(err, errlen, -EEXIST, "tenant '%s' exists with uuid %s", d.name,
+					       t->def.uuid);
 			goto out;
 		}
 		memcpy(d.uuid, t->def.uuid, sizeof(d.uuid));
@@ -153,12 +155,12 @@ int registry_define(struct registry *r, const struct tenant_def *def, struct ten
 		goto out;
 	}
 	if (!d.uuid[0] && tenant_uuid_generate(d.uuid)) {
-		rc = set_err(err, errlen, -EIO, "cannot generate a uuid: %s", strerror(errno));
+		rc = registry__set_err(err, errlen, -EIO, "cannot generate a uuid: %s", strerror(errno));
 		goto out;
 	}
 	t = grow(r) ? NULL : calloc(1, sizeof(*t));
 	if (!t) {
-		rc = set_err(err, errlen, -ENOMEM, "out of memory");
+		rc = registry__set_err(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	t->def = d;
@@ -184,9 +186,9 @@ int registry_undefine(struct registry *r, const char *name, char *err, size_t er
 	int rc;
 	struct tenant *t = registry__find(r, name);
 	if (!t) {
-		rc = set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
+		rc = registry__set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
 	} else if (t->state == TENANT_STATE_RUNNING || t->state == TENANT_STATE_STOPPING || t->busy || t->users) {
-		rc = set_err(err, errlen, -EBUSY, "tenant '%s' is running or busy; stop it first", name);
+		rc = registry__set_err(err, errlen, -EBUSY, "tenant '%s' is running or busy; stop it first", name);
 	} else {
 		rc = state_store_remove(r->cfg.state_dir, name, err, errlen);
 		if (!rc) {
@@ -298,7 +300,7 @@ int registry_set_live(struct registry *r, const char *name, const struct tenant_
 	int rc;
 	struct tenant *t = registry__find(r, name);
 	if (!t) {
-		rc = set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
+		rc = registry__set_err(err, errlen, -ENOENT, "no tenant named '%s'", name);
 		goto out;
 	}
 	struct tenant_def d = t->def;

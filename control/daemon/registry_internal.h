@@ -52,6 +52,9 @@ struct registry {
 };
 
 /* registry.c */
+/* Formats an error into err/errlen (either may be NULL/0) and returns rc, so
+ * that a failure path is one statement: return registry__set_err(...). */
+int registry__set_err(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 struct tenant *registry__find(struct registry *r, const char *name);
 int registry__persist(struct registry *r, struct tenant *t, char *err, size_t errlen);
 void registry__log_path(const struct registry *r, const struct tenant_def *d, char *out, size_t size);
