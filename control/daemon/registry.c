@@ -231,10 +231,12 @@ static void add_usage(struct tenant_info *ti)
 	}
 }
 
-int registry_lookup(struct registry *r, const char *name, struct tenant_info *out)
+/* Snapshots the tenant that find(r, key) names, under the lock. */
+static int lookup_by(struct registry *r, struct tenant *(*find)(struct registry *, const char *), const char *key,
+		     struct tenant_info *out)
 {
 	pthread_mutex_lock(&r->lock);
-	struct tenant *t = registry__find(r, name);
+	struct tenant *t = find(r, key);
 	if (t)
 		snapshot(t, out);
 	pthread_mutex_unlock(&r->lock);
@@ -244,17 +246,14 @@ int registry_lookup(struct registry *r, const char *name, struct tenant_info *ou
 	return 0;
 }
 
+int registry_lookup(struct registry *r, const char *name, struct tenant_info *out)
+{
+	return lookup_by(r, registry__find, name, out);
+}
+
 int registry_lookup_uuid(struct registry *r, const char *uuid, struct tenant_info *out)
 {
-	pthread_mutex_lock(&r->lock);
-	struct tenant *t = find_uuid(r, uuid);
-	if (t)
-		snapshot(t, out);
-	pthread_mutex_unlock(&r->lock);
-	if (!t)
-		return -ENOENT;
-	add_usage(out);
-	return 0;
+	return lookup_by(r, find_uuid, uuid, out);
 }
 
 static int by_name(const void *a, const void *b)
