@@ -92,6 +92,20 @@ static json_t *define_from(struct registry *r, const json_t *req, struct tenant_
 	return rc ? errno_reply(rc, err) : NULL;
 }
 
+/* Starts a defined tenant; NULL with *pid set, or the error reply. */
+static json_t *start_named(struct registry *r, const char *name, int *pid)
+{
+	char err[512] = "";
+	int rc = registry_start(r, name, err, sizeof(err));
+	if (rc)
+		return errno_reply(rc, err);
+	struct tenant_info ti;
+	if (registry_lookup(r, name, &ti))
+		return api_error("not_found", "tenant '%s' vanished after start", name);
+	*pid = (int)ti.pid;
+	return NULL;
+}
+
 static json_t *do_define(struct registry *r, struct vgpud *v, const json_t *req)
 {
 	(void)v;
@@ -109,15 +123,11 @@ static json_t *do_create(struct registry *r, struct vgpud *v, const json_t *req)
 	json_t *e = define_from(r, req, &stored);
 	if (e)
 		return e;
-	char err[512] = "";
-	int rc = registry_start(r, stored.name, err, sizeof(err));
-	if (rc)
-		return errno_reply(rc, err);
-	struct tenant_info ti;
-	if (registry_lookup(r, stored.name, &ti))
-		return api_error("not_found", "tenant '%s' vanished after start", stored.name);
-	return json_pack("{s:b, s:s, s:s, s:i}", "ok", 1, "name", stored.name, "uuid", stored.uuid, "pid",
-			 (int)ti.pid);
+	int pid;
+	e = start_named(r, stored.name, &pid);
+	if (e)
+		return e;
+	return json_pack("{s:b, s:s, s:s, s:i}", "ok", 1, "name", stored.name, "uuid", stored.uuid, "pid", pid);
 }
 
 static json_t *do_undefine(struct registry *r, struct vgpud *v, const json_t *req)
@@ -139,14 +149,9 @@ static json_t *do_start(struct registry *r, struct vgpud *v, const json_t *req)
 	const char *name = name_arg(req, &reply);
 	if (!name)
 		return reply;
-	char err[512] = "";
-	int rc = registry_start(r, name, err, sizeof(err));
-	if (rc)
-		return errno_reply(rc, err);
-	struct tenant_info ti;
-	if (registry_lookup(r, name, &ti))
-		return api_error("not_found", "tenant '%s' vanished after start", name);
-	return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)ti.pid);
+	int pid;
+	json_t *e = start_named(r, name, &pid);
+	return e ? e : json_pack("{s:b, s:i}", "ok", 1, "pid", pid);
 }
 
 static json_t *stop(struct registry *r, const json_t *req, bool force)
