@@ -223,6 +223,21 @@ static int qemu_paths(const struct options *o, struct registry_config *cfg)
 	return 0;
 }
 
+/* Undoes a start that failed once the registry was open; m, lvr and lve
+ * may be NULL (not started yet). Returns main's exit status. */
+static int start_failed(struct vgpud *v, struct registry *r, struct metrics_server *m, struct lv_registry *lvr,
+			struct lv_endpoint *lve)
+{
+	lv_endpoint_stop(lve);
+	lv_registry_free(lvr);
+	if (m)
+		metrics_stop(m);
+	vgpud_on_death(v, NULL, NULL);
+	registry_close(r);
+	vgpud_stop(v, true);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -313,10 +328,7 @@ int main(int argc, char **argv)
 		m = metrics_start(o.metrics_port, o.metrics_socket, r, v, err, sizeof(err));
 		if (!m) {
 			log_error("%s", err);
-			vgpud_on_death(v, NULL, NULL);
-			registry_close(r);
-			vgpud_stop(v, true);
-			return 1;
+			return start_failed(v, r, NULL, NULL, NULL);
 		}
 	}
 	/* virsh sees the same registry through the libvirt endpoint. */
@@ -330,26 +342,13 @@ int main(int argc, char **argv)
 			lv_registry_backend(lvr, &be);
 		if (!lvr || lv_endpoint_start(&lo, &be, &lve, err, sizeof(err))) {
 			log_error("libvirt endpoint: %s (--no-libvirt to run without it)", lvr ? err : "out of memory");
-			lv_registry_free(lvr);
-			if (m)
-				metrics_stop(m);
-			vgpud_on_death(v, NULL, NULL);
-			registry_close(r);
-			vgpud_stop(v, true);
-			return 1;
+			return start_failed(v, r, m, lvr, NULL);
 		}
 	}
 	struct api_server *api = api_start(o.socket, r, v, err, sizeof(err));
 	if (!api) {
 		log_error("%s", err);
-		lv_endpoint_stop(lve);
-		lv_registry_free(lvr);
-		if (m)
-			metrics_stop(m);
-		vgpud_on_death(v, NULL, NULL);
-		registry_close(r);
-		vgpud_stop(v, true);
-		return 1;
+		return start_failed(v, r, m, lvr, lve);
 	}
 	log_info("aivisord ready: socket %s, state %s, vmm %s", o.socket, cfg.state_dir, cfg.vmm_path);
 
