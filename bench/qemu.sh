@@ -12,6 +12,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/bin
 . "$ROOT/control/qemu/libvirtd-local.sh"
+. "$ROOT/control/qemu/tests/qemu_test_helpers.sh"
 TMP=$(mktemp -d /tmp/aivisor-bench-qemu.XXXXXX)
 chmod 711 "$TMP"
 DOM=aivisor-bench-$$
@@ -20,16 +21,7 @@ KERNEL=$ROOT/build/images/vmlinuz
 INITRD=$ROOT/build/images/initramfs.cpio.gz
 TRAIN="--model 64-128-64-10 --epochs 10 --lr 0.1 --batch 32 --test-split 0.2 --seed 42 --scale 1/16"
 pids=()
-cleanup() {
-	virsh -c "$QEMU_URI" destroy "$DOM" >/dev/null 2>&1
-	virsh -c "$QEMU_URI" undefine "$DOM" >/dev/null 2>&1
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	qemu_libvirt_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap 'qemu_test_cleanup "$DOM"' EXIT
 
 if ! qemu_libvirt_up; then
 	echo "qemu bench skipped: $QEMU_LIBVIRT_WHY"

@@ -21,6 +21,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/control/tests/daemon_helpers.sh"
 . "$ROOT/control/qemu/libvirtd-local.sh"
+. "$ROOT/control/qemu/tests/qemu_test_helpers.sh"
 
 T=daemon-qemu
 NAME=dq-$$
@@ -28,10 +29,7 @@ MIN_ACC=0.90   # 3 epochs of the digits recipe reach 0.944 here (10 epochs 0.96)
 LVSOCK=$TMP/lv-sock
 
 cleanup() {
-	virsh -c "$QEMU_URI" destroy "$NAME" >/dev/null 2>&1
-	virsh -c "$QEMU_URI" undefine "$NAME" >/dev/null 2>&1
-	virsh -c "$QEMU_URI" destroy "$NAME-f" >/dev/null 2>&1
-	virsh -c "$QEMU_URI" undefine "$NAME-f" >/dev/null 2>&1
+	qemu_domains_gone "$NAME" "$NAME-f"
 	qemu_libvirt_down
 	local f="$AIVISOR_STATE_DIR/vgpu.sock.pid"
 	[ -f "$f" ] && kill -9 "$(awk '{print $1}' "$f")" 2>/dev/null
@@ -39,20 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! qemu_libvirt_up; then
-	skip "$T" "$QEMU_LIBVIRT_WHY"
-	exit 0
-fi
-if ! make -C "$ROOT" -s images > "$TMP/images.log" 2>&1; then
-	if grep -q "apt-get download\|cannot resolve" "$TMP/images.log"; then
-		skip "$T" "no guest kernel: $(tail -1 "$TMP/images.log")"
-		exit 0
-	fi
-	notok "$T: make images" "$(tail -5 "$TMP/images.log")"
-	exit 1
-fi
-# QEMU's user must pass through $TMP to the daemon's qemu directory.
-chmod 711 "$TMP"
+qemu_test_ready "$T"
 
 run_daemon() {
 	"$BIN/aivisord" --log-level debug --vgpu-threads 1 --libvirt-socket "$LVSOCK" \

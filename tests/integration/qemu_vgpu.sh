@@ -15,6 +15,7 @@
 #     no vGPU server.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/control/qemu/libvirtd-local.sh"
+. "$ROOT/control/qemu/tests/qemu_test_helpers.sh"
 
 T=qemu-vgpu
 DOM=aivisor-test-$$
@@ -29,30 +30,11 @@ pids=()
 
 cleanup() {
 	touch "$TMP/stop"
-	virsh -c "$QEMU_URI" destroy "$DOM" >/dev/null 2>&1
-	virsh -c "$QEMU_URI" undefine "$DOM" >/dev/null 2>&1
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	qemu_libvirt_down
-	rm -rf "$TMP"
+	qemu_test_cleanup "$DOM"
 }
 trap cleanup EXIT
 
-if ! qemu_libvirt_up; then
-	skip "$T" "$QEMU_LIBVIRT_WHY"
-	exit 0
-fi
-if ! make -C "$ROOT" -s images > "$TMP/images.log" 2>&1; then
-	if grep -q "apt-get download\|cannot resolve" "$TMP/images.log"; then
-		skip "$T" "no guest kernel: $(tail -1 "$TMP/images.log")"
-		exit 0
-	fi
-	notok "$T: make images" "$(tail -5 "$TMP/images.log")"
-	exit 1
-fi
-# QEMU runs as libvirt's QEMU user: it must reach the bridge socket.
-chmod 711 "$TMP"
+qemu_test_ready "$T"
 owner=""
 for u in libvirt-qemu qemu; do
 	id "$u" >/dev/null 2>&1 && { owner="$(id -u "$u"):$(id -g "$u")"; break; }
