@@ -41,6 +41,17 @@ int lifecycle__watch(struct registry *r, struct tenant *t)
 	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, t->proc.pidfd, &ev) ? -errno : 0;
 }
 
+void lifecycle__record_start(struct tenant *t, const struct vm_proc *p)
+{
+	t->proc = *p;
+	t->our_child = true;
+	t->stop_requested = false;
+	t->state = TENANT_STATE_RUNNING;
+	t->started_at = time(NULL);
+	t->last_exit = TENANT_EXIT_NONE;
+	t->restart_due_ms = 0;
+}
+
 /* Spawns the VMM and records it durably; on a failed save the fresh
  * process is killed again, so disk and reality never disagree. Locked. */
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen)
@@ -63,13 +74,7 @@ int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t err
 		return rc;
 	}
 	struct tenant saved = *t;
-	t->proc = p;
-	t->our_child = true;
-	t->stop_requested = false;
-	t->state = TENANT_STATE_RUNNING;
-	t->started_at = time(NULL);
-	t->last_exit = TENANT_EXIT_NONE;
-	t->restart_due_ms = 0;
+	lifecycle__record_start(t, &p);
 	rc = registry__persist(r, t, err, errlen);
 	if (!rc)
 		rc = lifecycle__watch(r, t);

@@ -251,13 +251,7 @@ int qemu_tenant__start(struct registry *r, struct tenant *t, char *err, size_t e
 	pthread_mutex_lock(&r->lock);
 	if (!rc) {
 		struct tenant saved = *t;
-		t->proc = p;
-		t->our_child = true;
-		t->stop_requested = false;
-		t->state = TENANT_STATE_RUNNING;
-		t->started_at = time(NULL);
-		t->last_exit = TENANT_EXIT_NONE;
-		t->restart_due_ms = 0;
+		lifecycle__record_start(t, &p);
 		rc = registry__persist(r, t, err, errlen);
 		if (rc) { /* disk and reality must agree: undo the start */
 			*t = saved;

@@ -74,6 +74,9 @@ int tenant_admission_update(struct registry *r, struct tenant *t, const struct t
 
 /* lifecycle.c */
 int lifecycle__watch(struct registry *r, struct tenant *t);
+/* A start this daemon made: t runs as its child p, fresh (no stop asked, no
+ * last exit, no restart pending). Locked; the caller persists it. */
+void lifecycle__record_start(struct tenant *t, const struct vm_proc *p);
 void lifecycle__record_end(struct registry *r, struct tenant *t, enum tenant_exit_kind kind, int code, int sig);
 int lifecycle__spawn(struct registry *r, struct tenant *t, char *err, size_t errlen);
 int lifecycle__monitor_start(struct registry *r, char *err, size_t errlen);
