@@ -1,5 +1,6 @@
 # security/: sandboxing (limits, namespaces, uid switch, seccomp allowlists).
-SECURITY_SRCS := security/sandbox.c security/seccomp.c security/policy_vmm.c security/policy_print.c \
+SECURITY_SRCS := security/sandbox.c security/seccomp.c security/policy_vmm.c security/policy_vgpud.c \
+	security/policy_print.c \
 	$(BUILD)/gen/syscall_names.c
 
 # The SIGSYS report's name table, generated from libseccomp at build time.

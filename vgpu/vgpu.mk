@@ -29,9 +29,9 @@ VGPU_SCHED_SRCS := scheduler/sched.c scheduler/sched_params.c scheduler/sched_st
 BINS += $(BUILD)/bin/aivisor-vgpud
 $(BUILD)/bin/aivisor-vgpud: $(BUILD)/obj/vgpu/daemon/main.o \
 		$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) \
-		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o)
+		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o) $(SECURITY_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS) $(SECURITY_LIBS)
 
 # aivisor-vgpud-cuda: the same daemon with the CUDA backend (--backend
 # cuda|auto) when vgpu/cuda.mk found the toolkit.  Separate, because loading
@@ -45,9 +45,9 @@ $(BUILD)/bin/aivisor-vgpud-cuda: $(BUILD)/obj/vgpu/daemon/main.o \
 		$(filter-out %/registry.o,$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj/%.o)) \
 		$(BUILD)/obj/vgpu/backend/registry_cuda.o \
 		$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj/%.o) \
-		$$(VGPU_CUDA_OBJS)
+		$(SECURITY_SRCS:%.c=$(BUILD)/obj/%.o) $$(VGPU_CUDA_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS) $(VGPU_CUDA_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(VGPU_SERVER_LIBS) $(SECURITY_LIBS) $(VGPU_CUDA_LIBS)
 
 # The opcode selftest: host program and static microVM guest, same source.
 VGPU_SELFTEST_SRCS := vgpu/tests-guest/selftest.c vgpu/tests-guest/main.c

@@ -15,6 +15,17 @@ done
 if "$BIN/aivisor-vgpud" --socket "$SOCK" --stats >/dev/null; then ok "vgpu daemon answers stats"
 else notok "vgpu daemon answers stats" "$(cat "$TMP/vgpud.log")"; fi
 
+# The sandbox: the running server is under its seccomp filter (every
+# thread) and, as root, sees an empty root; the allowlist prints.
+check "vgpud threads run under seccomp" bash -c "! grep -h '^Seccomp:' /proc/$PID/task/*/status | grep -qv '2\$'"
+if [ "$(id -u)" = 0 ]; then
+	check "vgpud sees an empty root" test -z "$(ls -A "/proc/$PID/root/" 2>&1)"
+else
+	skip "vgpud sees an empty root" "not root: sandbox_isolate needs CAP_SYS_ADMIN"
+fi
+expect_run "vgpud --print-seccomp lists its allowlist" 0 "aivisor-vgpud: [0-9]+ allowed system calls" \
+	"$BIN/aivisor-vgpud" --print-seccomp
+
 # Every opcode against the C reference, host-process tenant.
 out=$("$BIN/aivisor-vgpu-selftest" "unix:$SOCK" 2>&1); rc=$?
 printf '%s\n' "$out" | sed -n 's/^\(ok\|not ok\) - vgpu /\1 - vgpu host: /p'

@@ -4,10 +4,20 @@
  *   aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]
  *                 [--backend openblas|cuda|auto] [--stats]
  *                 [--set NAME|ID --priority high|normal|low --weight W]
+ *                 [--no-sandbox] [--print-seccomp]
  *
  * Runs until SIGINT/SIGTERM.  --stats prints the stats JSON of the server
  * already running on PATH and exits; --set re-weights an attached tenant
  * of that server at once and exits.
+ *
+ * Sandbox (security/sandbox.h), unless --no-sandbox (debugging): once the
+ * socket is bound and the backend initialised, resource limits (no core
+ * files, open-file limit) and, as root, an empty root and private
+ * mount/IPC/UTS views (sandbox_isolate); the executor and lane threads
+ * start inside them.  Then, with the OpenBLAS backend, the seccomp
+ * allowlist of security/policy_vgpud.c on every thread (--print-seccomp
+ * prints it).  OpenBLAS's own workers, created when the library loads,
+ * keep the host's mount view but are under the allowlist like the rest.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +29,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy.h"
+#include "sandbox.h"
 #include "vgpu_host.h"
+
+/* Attached tenants hold 3 fds each (window, two eventfds) and a socket;
+ * 256 tenants plus pending connections fit well under this. */
+#define VGPUD_MAX_OPEN_FILES 4096
 
 /* OpenBLAS's idle worker threads spin for 2^N cycles before sleeping
  * (default N = 28: ~70 ms).  On a small host that steals the cores tenants
@@ -40,6 +56,25 @@ static void tune_openblas(char **argv)
 	/* exec failed: run with OpenBLAS's default, which only costs CPU. */
 }
 
+/* Before the server's threads start (vgpu_server_config.before_threads):
+ * limits and, as root, the empty root. */
+static int confine(void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	struct sandbox_limits lim = { .max_open_files = VGPUD_MAX_OPEN_FILES };
+	if (sandbox_limits(&lim, err, errlen))
+		return -EPERM;
+	char why[160];
+	int rc = sandbox_isolate(why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "sandbox: %s", why);
+		return -EPERM;
+	}
+	if (rc > 0)
+		fprintf(stderr, "aivisor-vgpud: sandbox: %s\n", why);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aivisor-vgpud [--socket PATH] [--threads N] [--slice-ms MS]\n"
@@ -52,7 +87,9 @@ static void usage(FILE *f)
 		   "  --stats         print the running server's per-tenant stats (JSON)\n"
 		   "  --set NAME|ID --priority P --weight W\n"
 		   "                  set an attached tenant's class (high/normal/low) and\n"
-		   "                  weight (1..10000) on the running server, live\n");
+		   "                  weight (1..10000) on the running server, live\n"
+		   "  --no-sandbox    no limits, namespaces or seccomp filter (debugging)\n"
+		   "  --print-seccomp print the system-call allowlist and exit\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -77,11 +114,13 @@ int main(int argc, char **argv)
 		{ "set", required_argument, NULL, 'T' },
 		{ "priority", required_argument, NULL, 'p' },
 		{ "weight", required_argument, NULL, 'w' },
+		{ "no-sandbox", no_argument, NULL, 'N' },
+		{ "print-seccomp", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vgpu_server_config cfg = { 0 };
-	int stats = 0, c, prio = -1;
+	int stats = 0, c, prio = -1, sandbox = 1;
 	const char *set_target = NULL;
 	uint32_t weight = 0;
 	double v;
@@ -91,6 +130,8 @@ int main(int argc, char **argv)
 		case 'b': cfg.backend = optarg; break;
 		case 'S': stats = 1; break;
 		case 'T': set_target = optarg; break;
+		case 'N': sandbox = 0; break;
+		case 'P': policy_print("aivisor-vgpud", policy_vgpud, policy_vgpud_len); return 0;
 		case 'p':
 			prio = !strcmp(optarg, "high") ? VGPU_PRIO_HIGH : !strcmp(optarg, "normal") ?
 			       VGPU_PRIO_NORMAL : !strcmp(optarg, "low") ? VGPU_PRIO_LOW : -1;
@@ -166,9 +207,23 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (sandbox) {
+		cfg.before_threads = confine;
+		cfg.before_threads_arg = NULL;
+	}
 	struct vgpu_server *s;
 	if (vgpu_server_start(&cfg, &s, err, sizeof(err))) {
 		fprintf(stderr, "aivisor-vgpud: %s\n", err);
+		return 1;
+	}
+	if (sandbox && strcmp(vgpu_server_backend(s), "openblas")) {
+		/* The CUDA runtime opens devices and calls ioctls of its own. */
+		fprintf(stderr, "aivisor-vgpud: seccomp: no allowlist for the %s backend, not applied\n",
+			vgpu_server_backend(s));
+	} else if (sandbox &&
+		   sandbox_seccomp("aivisor-vgpud", policy_vgpud, policy_vgpud_len, err, sizeof(err))) {
+		fprintf(stderr, "aivisor-vgpud: seccomp: %s\n", err);
+		vgpu_server_stop(s);
 		return 1;
 	}
 	fprintf(stderr, "aivisor-vgpud: listening on %s\n",

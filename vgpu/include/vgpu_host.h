@@ -94,11 +94,20 @@ struct vgpu_server_config {
 	int threads;             /* backend threads; 0 = online cores */
 	uint32_t slice_us;       /* scheduling slice; 0 = default 2000 */
 	const char *backend;     /* NULL or "openblas" */
+	/* Optional: called once the socket is bound and the backend (with its
+	 * threads) initialised, before the server's own threads start, so
+	 * they inherit what it sets up (aivisor-vgpud: sandbox_isolate's
+	 * namespaces).  Nonzero (with err) refuses to start.  After start the
+	 * server needs no file system: attach goes over the bound socket. */
+	int (*before_threads)(void *arg, char *err, size_t errlen);
+	void *before_threads_arg;
 };
 struct vgpu_server;
 
 int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **out,
 		      char *err, size_t errlen);
+/* The backend the server runs ("openblas", "cuda"). */
+const char *vgpu_server_backend(const struct vgpu_server *s);
 /* Stops the threads, detaches every tenant, removes the socket. */
 void vgpu_server_stop(struct vgpu_server *s);
 

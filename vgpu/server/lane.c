@@ -37,9 +37,13 @@ static void *lane_main(void *arg)
 	 * (its vCPU, the executor serving it) on a small host, just as a GPU
 	 * kernel would not.  The lowest nice value lets them preempt it at
 	 * once; failure only costs latency, so it is not fatal. */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LANE_NICE))
-		l->nice_errno = errno;
+	int nice_errno = setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LANE_NICE) ? errno : 0;
 	pthread_mutex_lock(&l->mu);
+	/* lane_start waits for this: the thread's own set-up calls are done
+	 * before the server returns (and a seccomp filter goes on). */
+	l->nice_errno = nice_errno;
+	l->ready = true;
+	pthread_cond_broadcast(&l->cv);
 	for (;;) {
 		while (!l->job && !l->quit)
 			pthread_cond_wait(&l->cv, &l->mu);
@@ -76,6 +80,10 @@ int lane_start(struct vgpu_server *s, char *err, size_t errlen)
 	if (rc)
 		return vgpu_err(err, errlen, -rc, "starting the lane thread: %s", strerror(rc));
 	l->started = true;
+	pthread_mutex_lock(&l->mu);
+	while (!l->ready)
+		pthread_cond_wait(&l->cv, &l->mu);
+	pthread_mutex_unlock(&l->mu);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * cannot stall the executor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,18 @@ int listener_open(struct vgpu_server *s, char *err, size_t errlen)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
 		rc = vgpu_err(err, errlen, -errno, "epoll: %s", strerror(errno));
+		close(fd);
+		unlink(s->socket_path);
+		return rc;
+	}
+	char dir[108], base[108];
+	snprintf(dir, sizeof(dir), "%s", s->socket_path);
+	snprintf(base, sizeof(base), "%s", s->socket_path);
+	snprintf(s->sock_base, sizeof(s->sock_base), "%s", basename(base));
+	s->sock_dir_fd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->sock_dir_fd < 0) {
+		rc = vgpu_err(err, errlen, -errno, "opening the directory of %s: %s", s->socket_path,
+			      strerror(errno));
 		close(fd);
 		unlink(s->socket_path);
 		return rc;

@@ -4,6 +4,7 @@
  * any process (vgpu_host.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 	if (!s)
 		return vgpu_err(err, errlen, -ENOMEM, "out of memory");
 	s->listen_fd = s->epoll_fd = s->stop_fd = s->lane.done_fd = -1;
+	s->sock_dir_fd = s->fd_dir_fd = -1;
 	if (strlen(path) >= sizeof(s->socket_path)) {
 		free(s);
 		return vgpu_err(err, errlen, -ENAMETOOLONG, "socket path too long: %s", path);
@@ -73,7 +75,17 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 		rc = vgpu_err(err, errlen, -errno, "epoll: %s", strerror(errno));
 		goto fail;
 	}
-	if ((rc = lane_start(s, err, errlen)) || (rc = listener_open(s, err, errlen)))
+	stats_init();
+	s->fd_dir_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->fd_dir_fd < 0) {
+		rc = vgpu_err(err, errlen, -errno, "/proc/self/fd: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = listener_open(s, err, errlen)))
+		goto fail;
+	if (c && c->before_threads && (rc = c->before_threads(c->before_threads_arg, err, errlen)))
+		goto fail;
+	if ((rc = lane_start(s, err, errlen)))
 		goto fail;
 	if ((rc = -pthread_create(&s->thread, NULL, executor_main, s))) {
 		vgpu_err(err, errlen, rc, "starting the executor thread: %s", strerror(-rc));
@@ -85,6 +97,11 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 fail:
 	vgpu_server_stop(s);
 	return rc;
+}
+
+const char *vgpu_server_backend(const struct vgpu_server *s)
+{
+	return s->backend->name;
 }
 
 void vgpu_server_stop(struct vgpu_server *s)
@@ -102,8 +119,13 @@ void vgpu_server_stop(struct vgpu_server *s)
 	lane_stop(s);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
-		unlink(s->socket_path);
+		/* Through the directory fd: the path may be out of reach. */
+		unlinkat(s->sock_dir_fd, s->sock_base, 0);
 	}
+	if (s->sock_dir_fd >= 0)
+		close(s->sock_dir_fd);
+	if (s->fd_dir_fd >= 0)
+		close(s->fd_dir_fd);
 	if (s->epoll_fd >= 0)
 		close(s->epoll_fd);
 	if (s->stop_fd >= 0)

@@ -27,7 +27,7 @@ struct lane {
 	pthread_cond_t cv;
 	int done_fd;             /* eventfd in the executor's epoll set */
 	int nice_errno;          /* why the lane kept its priority, or 0 */
-	bool job, quit, finished;
+	bool ready, job, quit, finished;
 	uint8_t *arena;
 	uint64_t arena_size;
 	struct vgpu_cmd cmd;
@@ -80,6 +80,11 @@ struct vgpu_server {
 	struct sched *sched;
 	char socket_path[108];
 	int listen_fd, epoll_fd, stop_fd;
+	/* Opened at start, so nothing needs a path afterwards (the server may
+	 * be in an empty root): the socket's directory (removing it at stop)
+	 * and /proc/self/fd (checking that attached fds are eventfds). */
+	int sock_dir_fd, fd_dir_fd;
+	char sock_base[108];
 	pthread_t thread;
 	bool thread_started;
 	uint64_t slice_ns, poll_ns;
@@ -139,6 +144,9 @@ void lane_drain(struct vgpu_server *s);
 
 /* stats.c */
 char *stats_json(const struct vgpu_server *s);
+/* Seeds jansson's hash function now (it reads /dev/urandom once), so
+ * stats need no file system later. */
+void stats_init(void);
 
 /* executor.c */
 void *executor_main(void *arg);

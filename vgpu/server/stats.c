@@ -25,6 +25,11 @@ static json_t *tenant_json(const struct vgpu_server *s, const struct tenant *t)
 			 "status", t->error ? "error" : "ok");
 }
 
+void stats_init(void)
+{
+	json_object_seed(0);
+}
+
 char *stats_json(const struct vgpu_server *s)
 {
 	json_t *list = json_array(), *root;

@@ -23,11 +23,12 @@
 
 #define REQUIRED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-static int is_eventfd(int fd)
+static int is_eventfd(const struct vgpu_server *s, int fd)
 {
-	char path[64], link[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	char name[16], link[64];
+	snprintf(name, sizeof(name), "%d", fd);
+	/* Under /proc/self/fd opened at start: no path lookup from the root. */
+	ssize_t n = readlinkat(s->fd_dir_fd, name, link, sizeof(link) - 1);
 	if (n < 0)
 		return 0;
 	link[n] = 0;
@@ -138,7 +139,7 @@ int tenant_attach(struct vgpu_server *s, int sock, const void *reqp, size_t len,
 		return rc;
 	if (s->ntenants >= VGPU_MAX_TENANTS)
 		return vgpu_err(msg, msglen, -ENOSPC, "server has %u tenants already", s->ntenants);
-	if (!is_eventfd(fds[1]) || !is_eventfd(fds[2]))
+	if (!is_eventfd(s, fds[1]) || !is_eventfd(s, fds[2]))
 		return vgpu_err(msg, msglen, -EINVAL, "doorbell and completion must be eventfds");
 
 	struct tenant *t = calloc(1, sizeof(*t));
