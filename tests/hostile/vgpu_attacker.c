@@ -150,7 +150,6 @@ static void attack_ring(struct vgpu *g, uint64_t doorbell)
 {
 	struct vgpu_ctrl *ctrl = (struct vgpu_ctrl *)vgpu_ctrl(g);
 	uint32_t head = __atomic_load_n(&ctrl->sq_head, __ATOMIC_ACQUIRE);
-	uint32_t honest_tail = __atomic_load_n(&ctrl->sq_tail, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&ctrl->sq_tail, head + ctrl->sq_entries * 3u, __ATOMIC_RELEASE);
 	*(volatile uint32_t *)(uintptr_t)doorbell = 1;
 	for (int i = 0; i < 2000000 && __atomic_load_n(&ctrl->status, __ATOMIC_ACQUIRE) != VGPU_STATUS_ERROR; i++)
@@ -161,9 +160,8 @@ static void attack_ring(struct vgpu *g, uint64_t doorbell)
 		return;
 	}
 	printf("refused ring-index-jump: window in error state\n");
-	/* Put back the tail the client library published before asking for
-	 * the reset: the server restarts the ring from the tenant's tail. */
-	__atomic_store_n(&ctrl->sq_tail, honest_tail, __ATOMIC_RELEASE);
+	/* The reset alone must recover: the client takes its indices from the
+	 * server's post-reset head, whatever the tail was left at. */
 	int rc = vgpu_reset(g);
 	if (rc) {
 		printf("reset failed: %d\n", rc);
