@@ -3,15 +3,15 @@
  *
  * Everywhere: the mapping of CUDA/cuBLAS/kernel failures onto tenant
  * errors, and the backend's answers without a usable GPU (init refuses
- * with "no CUDA device: <reason>", attach and commands are refused, never
- * a crash).
+ * with "no CUDA device: <reason>", attach, commands and transfers are
+ * refused, never a crash).
  *
  * On a GPU (skipped here with the reason otherwise): every opcode against
  * the OpenBLAS backend on the same arena bytes (the guest-visible
  * semantics are the same on both), in resident mode (explicit transfers)
  * and in coherent mode (none), with the CPU tests' tolerances; GEMM
- * split into row chunks equals the whole; transfers round-trip and refuse
- * bad ranges; two tenants cannot see each other's device memory; a quota
+ * split into row chunks equals the whole; transfers (direct and as
+ * UPLOAD/DOWNLOAD commands) round-trip and refuse bad ranges; two tenants cannot see each other's device memory; a quota
  * the device cannot hold refuses the attach; device time is charged.
  */
 #include <errno.h>
@@ -101,6 +101,11 @@ static void test_refusals_without_device(void **state)
 	assert_int_equal(cuda_backend_upload(arena, 0, 16), VGPU_E_BACKEND);
 	assert_int_equal(cuda_backend_download(arena, 0, 16), VGPU_E_BACKEND);
 	assert_int_equal(cuda_backend_busy_ns(arena), 0);
+	c = (struct vgpu_cmd){ .opcode = VGPU_OP_UPLOAD };
+	c.u.xfer = (struct vgpu_op_xfer){ .off = 0, .bytes = 16 };
+	assert_int_equal(vgpu_backend_cuda.run(arena, sizeof arena, &c, 0, 0), VGPU_E_BACKEND);
+	c.opcode = VGPU_OP_DOWNLOAD;
+	assert_int_equal(vgpu_backend_cuda.run(arena, sizeof arena, &c, 0, 0), VGPU_E_BACKEND);
 	if (!probe.usable) {
 		int rc = vgpu_backend_cuda.init(0, err, sizeof err);
 		assert_int_equal(rc, -ENODEV);
@@ -490,6 +495,37 @@ static void test_transfers(void **state)
 	assert_int_equal(cuda_backend_upload(p->gpu, ARENA, 0), VGPU_OK);
 }
 
+/* The UPLOAD/DOWNLOAD commands: after an upload the tenant is resident,
+ * a command changes only the device copy, and a download brings it back. */
+static void test_transfer_opcodes(void **state)
+{
+	NEED_GPU();
+	(void)state;
+	char err[200];
+	const uint64_t size = 1u << 20, n = 1000;
+	uint8_t *b = aligned_alloc(4096, size);
+	assert_non_null(b);
+	assert_int_equal(cuda_backend_attach(b, size, err, sizeof err), 0);
+	float *x = (float *)b;
+	for (uint64_t i = 0; i < n; i++)
+		x[i] = (float)i - 300.0f;
+	struct vgpu_cmd c = { .opcode = VGPU_OP_UPLOAD };
+	c.u.xfer = (struct vgpu_op_xfer){ .off = 0, .bytes = n * 4 };
+	assert_int_equal(vgpu_backend_cuda.run(b, size, &c, 0, 0), VGPU_OK);
+	memset(b, 0, n * 4);
+	struct vgpu_cmd s = { .opcode = VGPU_OP_SCALE };
+	s.u.scale = (struct vgpu_op_scale){ .src = 0, .dst = 0, .count = n, .alpha = 2.0f };
+	assert_int_equal(vgpu_backend_cuda.run(b, size, &s, 0, 0), VGPU_OK);
+	for (uint64_t i = 0; i < n; i++)   /* resident: the window is untouched */
+		assert_true(x[i] == 0.0f);
+	c.opcode = VGPU_OP_DOWNLOAD;
+	assert_int_equal(vgpu_backend_cuda.run(b, size, &c, 0, 0), VGPU_OK);
+	for (uint64_t i = 0; i < n; i++)
+		assert_true(x[i] == 2.0f * ((float)i - 300.0f));
+	cuda_backend_detach(b);
+	free(b);
+}
+
 /* Two tenants: whatever one writes, the other's device memory is intact;
  * a failing tenant does not disturb the other. */
 static void test_isolation(void **state)
@@ -567,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_losses_reductions),
 		cmocka_unit_test(test_optimizers_gather_int8),
 		cmocka_unit_test(test_transfers),
+		cmocka_unit_test(test_transfer_opcodes),
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_quota_refused_and_time_charged),
 	};

@@ -162,6 +162,43 @@ static void test_graph(void **s)
 	assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_ARG);   /* unaligned */
 }
 
+static void test_transfers(void **s)
+{
+	(void)s;
+	static const uint8_t ops[] = { VGPU_OP_UPLOAD, VGPU_OP_DOWNLOAD };
+	for (size_t i = 0; i < sizeof ops; i++) {
+		struct vgpu_cmd c = { .opcode = ops[i] };
+		/* Any byte range inside the arena, unaligned too, up to its end. */
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 3, .bytes = 1000 };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_OK);
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 0, .bytes = ARENA };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_OK);
+		assert_int_equal(vgpu_validate(&c, ARENA, 1), VGPU_OK);   /* in a graph */
+		/* One byte past the end; starting past the end. */
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 1, .bytes = ARENA };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_RANGE);
+		c.u.xfer = (struct vgpu_op_xfer){ .off = ARENA + 1, .bytes = 1 };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_RANGE);
+		/* off + bytes wraps around to a small number: still refused. */
+		c.u.xfer = (struct vgpu_op_xfer){ .off = UINT64_MAX - 10, .bytes = 100 };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_RANGE);
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 8, .bytes = UINT64_MAX };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_RANGE);
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 8, .bytes = UINT64_MAX - 8 };
+		assert_int_equal(vgpu_validate(&c, UINT64_MAX, 0), VGPU_OK);
+		/* Empty transfer: refused like any empty buffer; no arg bits. */
+		c.u.xfer = (struct vgpu_op_xfer){ .off = 0, .bytes = 0 };
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_ARG);
+		c.u.xfer.bytes = 4;
+		c.arg = 1;
+		assert_int_equal(vgpu_validate(&c, ARENA, 0), VGPU_E_OPCODE);
+	}
+	/* Appended: the earlier opcodes keep their ABI v1 numbers. */
+	assert_int_equal(VGPU_OP_GRAPH_RUN, 24);
+	assert_int_equal(VGPU_OP_UPLOAD, 25);
+	assert_int_equal(VGPU_OP_DOWNLOAD, 26);
+}
+
 static void test_int8_and_optional(void **s)
 {
 	(void)s;
@@ -192,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_opcode_flags_args),
 		cmocka_unit_test(test_zero_sizes_every_opcode),
 		cmocka_unit_test(test_graph),
+		cmocka_unit_test(test_transfers),
 		cmocka_unit_test(test_int8_and_optional),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

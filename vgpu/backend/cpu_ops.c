@@ -220,6 +220,8 @@ int cpu_ops_run(uint8_t *arena, const struct vgpu_cmd *c)
 {
 	switch (c->opcode) {
 	case VGPU_OP_NOP:
+	case VGPU_OP_UPLOAD:   /* the arena is the memory computed on: */
+	case VGPU_OP_DOWNLOAD: /* there is no other copy to move to or from */
 		return VGPU_OK;
 	case VGPU_OP_FILL: {
 		uint32_t *d = (uint32_t *)(arena + c->u.fill.dst);

@@ -201,8 +201,9 @@ static struct cuda_fault dispatch(struct cuda_tenant *t, const struct vgpu_cmd *
 	case VGPU_OP_GEMM_I8:
 		return run_gemm_i8(t, c, rb, re);
 	default:
-		/* GRAPH_RUN is unrolled by the server; anything else was refused
-		 * by the validator. */
+		/* GRAPH_RUN is unrolled by the server; UPLOAD/DOWNLOAD are
+		 * transfers, handled in cuda_run before dispatch; anything
+		 * else was refused by the validator. */
 		return cuda_errmap_kernel(CUDA_KERNELS_EBADARG);
 	}
 }
@@ -303,6 +304,13 @@ static int cuda_run(uint8_t *arena, uint64_t arena_size, const struct vgpu_cmd *
 		t->lost = 0;
 		cuda_tenant_put(t);
 		return VGPU_E_BACKEND;
+	}
+	if (c->opcode == VGPU_OP_UPLOAD || c->opcode == VGPU_OP_DOWNLOAD) {
+		/* Not a computation: no events, no coherent-mode spans. */
+		cuda_tenant_put(t);
+		return c->opcode == VGPU_OP_UPLOAD
+			       ? cuda_backend_upload(arena, c->u.xfer.off, c->u.xfer.bytes)
+			       : cuda_backend_download(arena, c->u.xfer.off, c->u.xfer.bytes);
 	}
 	struct cuda_fault f = t->dev ? (t->resident ? execute(t, c, row_begin, row_end)
 						    : execute_coherent(t, c, row_begin, row_end))

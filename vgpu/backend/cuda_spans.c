@@ -169,7 +169,8 @@ int cuda_spans(const struct vgpu_cmd *c, uint32_t rb, uint32_t re,
 		add(&l, c->u.quantize.dst, c->u.quantize.count, 1);
 		add(&l, c->u.quantize.scale, F, 1);
 		break;
-	default: /* NOP; GRAPH_RUN never reaches a backend */
+	default: /* NOP; GRAPH_RUN never reaches a backend; UPLOAD/DOWNLOAD
+		  * are transfers themselves (cuda_run) */
 		break;
 	}
 	return l.n;

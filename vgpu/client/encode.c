@@ -39,6 +39,23 @@ int vgpu_copy(struct vgpu *g, uint64_t dst, uint64_t src, uint64_t bytes)
 	return vgpu__queue(g, &c);
 }
 
+static int xfer(struct vgpu *g, uint8_t op, uint64_t off, uint64_t bytes)
+{
+	struct vgpu_cmd c = cmd(g, op, 0);
+	c.u.xfer = (struct vgpu_op_xfer){ .off = off, .bytes = bytes };
+	return vgpu__queue(g, &c);
+}
+
+int vgpu_upload(struct vgpu *g, uint64_t off, uint64_t bytes)
+{
+	return xfer(g, VGPU_OP_UPLOAD, off, bytes);
+}
+
+int vgpu_download(struct vgpu *g, uint64_t off, uint64_t bytes)
+{
+	return xfer(g, VGPU_OP_DOWNLOAD, off, bytes);
+}
+
 int vgpu_gemm(struct vgpu *g, unsigned trans, uint32_t m, uint32_t n, uint32_t k,
 	      float alpha, uint64_t a, uint32_t lda, uint64_t b, uint32_t ldb,
 	      float beta, uint64_t c_, uint32_t ldc)

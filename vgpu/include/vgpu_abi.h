@@ -154,6 +154,14 @@ enum vgpu_opcode {
 	                          *scale (s = 1 when src is all zero) */
 	VGPU_OP_GEMM_I8,       /* fp32 C = sa*sb * A8 * op(B8) (+ bias[n]) */
 	VGPU_OP_GRAPH_RUN,     /* run count commands stored in the arena */
+	/* Explicit transfers: a compatible addition to ABI v1 (appended, so
+	 * every earlier opcode keeps its number; an older server answers
+	 * VGPU_E_OPCODE).  On a backend whose device memory is the arena
+	 * itself (OpenBLAS) both are no-ops that succeed. */
+	VGPU_OP_UPLOAD,        /* the arena range's bytes become the device's
+	                          copy (struct vgpu_op_xfer) */
+	VGPU_OP_DOWNLOAD,      /* the device's copy of the range becomes
+	                          visible in the window (struct vgpu_op_xfer) */
 	VGPU_OP_COUNT          /* number of opcodes; not an opcode */
 };
 
@@ -236,6 +244,7 @@ struct vgpu_op_gemm_i8 {
 	uint32_t m, n, k;
 };
 struct vgpu_op_graph { uint64_t cmds; uint32_t count; };
+struct vgpu_op_xfer  { uint64_t off, bytes; };           /* UPLOAD, DOWNLOAD */
 
 /* One submission: 64 bytes. */
 struct vgpu_cmd {
@@ -268,6 +277,7 @@ struct vgpu_cmd {
 		struct vgpu_op_quantize quantize;
 		struct vgpu_op_gemm_i8 gemm_i8;
 		struct vgpu_op_graph graph;
+		struct vgpu_op_xfer xfer;
 	} u;
 };
 

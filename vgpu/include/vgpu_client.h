@@ -64,6 +64,13 @@ int vgpu_push(struct vgpu *g, const struct vgpu_cmd *c);
 int vgpu_nop(struct vgpu *g);
 int vgpu_fill(struct vgpu *g, uint64_t dst, uint64_t count, float value);
 int vgpu_copy(struct vgpu *g, uint64_t dst, uint64_t src, uint64_t bytes);
+/* Explicit transfers of arena bytes [off, off + bytes): upload makes the
+ * window's bytes the device's copy, download makes the device's copy
+ * visible in the window.  On the CUDA backend the first one switches the
+ * tenant to resident mode (data stays on the device between commands);
+ * on OpenBLAS both succeed and move nothing. */
+int vgpu_upload(struct vgpu *g, uint64_t off, uint64_t bytes);
+int vgpu_download(struct vgpu *g, uint64_t off, uint64_t bytes);
 int vgpu_gemm(struct vgpu *g, unsigned trans, uint32_t m, uint32_t n, uint32_t k,
 	      float alpha, uint64_t a, uint32_t lda, uint64_t b, uint32_t ldb,
 	      float beta, uint64_t c, uint32_t ldc);

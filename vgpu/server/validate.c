@@ -333,6 +333,10 @@ static void check_body(struct check *k, const struct vgpu_cmd *c, int in_graph)
 		else
 			buf(k, c->u.graph.cmds, c->u.graph.count, VGPU_CMD_SIZE);
 		break;
+	case VGPU_OP_UPLOAD:
+	case VGPU_OP_DOWNLOAD:
+		buf(k, c->u.xfer.off, c->u.xfer.bytes, 1);
+		break;
 	default:
 		fail(k, VGPU_E_OPCODE);
 	}

@@ -675,6 +675,43 @@ static int t_wait_early(struct ctx *c)
 	return 0;
 }
 
+/* Explicit transfers around a computation: the same bytes on every
+ * backend.  On OpenBLAS they move nothing; on CUDA the tenant is resident
+ * from here on (data stays on the device), so this case runs last. */
+static int t_transfers(struct ctx *c)
+{
+	const size_t n = 300;
+	uint64_t x, y;
+	float *px = fbuf(c, n, &x), *py = fbuf(c, n, &y);
+	double *wx = dbuf(n), *wy = dbuf(n);
+	int rc = -1;
+	if (!px || !py || !wx || !wy) {
+		snprintf(c->why, c->whylen, "allocation failed");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		px[i] = frand(c);
+		py[i] = -7.0f;
+		wx[i] = px[i];
+		wy[i] = 2.0 * px[i];
+	}
+	if (vgpu_upload(c->g, x, n * 4) || vgpu_upload(c->g, y, n * 4) ||
+	    vgpu_scale(c->g, x, y, n, 2.0f) || vgpu_download(c->g, y, n * 4) ||
+	    vgpu_download(c->g, x, n * 4)) {
+		snprintf(c->why, c->whylen, "encoding a transfer failed");
+		goto out;
+	}
+	if (sync_ok(c))
+		goto out;
+	rc = cmp(c, "downloaded result", py, wy, n, 0);
+	if (!rc)
+		rc = cmp(c, "round-tripped input", px, wx, n, 0);
+out:
+	free(wx);
+	free(wy);
+	return rc;
+}
+
 #define CASE(fn) \
 	static int run_##fn(struct vgpu *g, char *why, size_t wl) \
 	{ \
@@ -686,7 +723,7 @@ static int t_wait_early(struct ctx *c)
 CASE(t_fill_copy) CASE(t_gemm_nn) CASE(t_gemm_tn) CASE(t_gemm_nt) CASE(t_gemm_tt)
 CASE(t_bias) CASE(t_act) CASE(t_softmax_xent) CASE(t_mse) CASE(t_elementwise)
 CASE(t_reductions) CASE(t_optimizers) CASE(t_gather) CASE(t_int8) CASE(t_graph)
-CASE(t_errors) CASE(t_batch) CASE(t_wait_early)
+CASE(t_errors) CASE(t_batch) CASE(t_wait_early) CASE(t_transfers)
 
 const struct selftest_case selftest_cases[] = {
 	{ "fill_copy", run_t_fill_copy },
@@ -707,5 +744,6 @@ const struct selftest_case selftest_cases[] = {
 	{ "errors", run_t_errors },
 	{ "batch", run_t_batch },
 	{ "wait_early_fence", run_t_wait_early },
+	{ "transfers", run_t_transfers },
 };
 const unsigned selftest_ncases = sizeof(selftest_cases) / sizeof(selftest_cases[0]);
