@@ -4,18 +4,20 @@
  * Everywhere: the mapping of CUDA/cuBLAS/kernel failures onto tenant
  * errors, and the backend's answers without a usable GPU (init refuses
  * with "no CUDA device: <reason>", attach, commands and transfers are
- * refused, never a crash).
+ * refused, never a crash, also from two threads at once).
  *
  * On a GPU (skipped here with the reason otherwise): every opcode against
  * the OpenBLAS backend on the same arena bytes (the guest-visible
  * semantics are the same on both), in resident mode (explicit transfers)
  * and in coherent mode (none), with the CPU tests' tolerances; GEMM
  * split into row chunks equals the whole; transfers (direct and as
- * UPLOAD/DOWNLOAD commands) round-trip and refuse bad ranges; two tenants cannot see each other's device memory; a quota
+ * UPLOAD/DOWNLOAD commands) round-trip and refuse bad ranges; two tenants
+ * run from two threads at once; two tenants cannot see each other's device memory; a quota
  * the device cannot hold refuses the attach; device time is charged.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +113,42 @@ static void test_refusals_without_device(void **state)
 		assert_int_equal(rc, -ENODEV);
 		assert_int_equal(strncmp(err, "no CUDA device: ", 16), 0);
 		printf("# %s\n", err);
+	}
+}
+
+/* Two threads (as the server's executor and lane) looking tenants up,
+ * running and transferring at once: the table, device and tenant locks
+ * never deadlock and every unknown arena is refused, on any host. */
+struct hammer {
+	uint8_t arena[4096];
+	int refused;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	struct vgpu_cmd c = { .opcode = VGPU_OP_DOWNLOAD };
+	c.u.xfer = (struct vgpu_op_xfer){ .off = 0, .bytes = 64 };
+	for (int i = 0; i < 20000; i++) {
+		c.opcode = i % 3 ? VGPU_OP_DOWNLOAD : VGPU_OP_NOP;
+		h->refused += vgpu_backend_cuda.run(h->arena, sizeof h->arena, &c, 0, 0) ==
+			      VGPU_E_BACKEND;
+		h->refused += cuda_backend_upload(h->arena, 0, 64) == VGPU_E_BACKEND;
+		h->refused += cuda_backend_busy_ns(h->arena) == 0;
+	}
+	return NULL;
+}
+
+static void test_two_threads_without_tenants(void **state)
+{
+	(void)state;
+	struct hammer h[2] = { 0 };
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, hammer_thread, &h[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(h[i].refused, 3 * 20000);
 	}
 }
 
@@ -526,6 +564,53 @@ static void test_transfer_opcodes(void **state)
 	free(b);
 }
 
+/* The executor and the lane run two tenants at once: each sees only its
+ * own results, and a device-wide lock does not deadlock them. */
+struct racer {
+	uint8_t *arena;
+	uint64_t size;
+	uint32_t base;
+	int bad;
+};
+
+static void *racer_thread(void *arg)
+{
+	struct racer *r = arg;
+	const uint64_t n = r->size / 4;
+	for (uint32_t it = 0; it < 200 && !r->bad; it++) {
+		struct vgpu_cmd c = { .opcode = VGPU_OP_FILL };
+		c.u.fill = (struct vgpu_op_fill){ .dst = 0, .count = n, .value = r->base + it };
+		r->bad |= vgpu_backend_cuda.run(r->arena, r->size, &c, 0, 0) != VGPU_OK;
+		const uint32_t *w = (const uint32_t *)r->arena;
+		r->bad |= w[0] != r->base + it || w[n - 1] != r->base + it;
+	}
+	return NULL;
+}
+
+static void test_two_tenants_two_threads(void **state)
+{
+	NEED_GPU();
+	(void)state;
+	char err[200];
+	struct racer r[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		r[i] = (struct racer){ .size = 4u << 20, .base = (uint32_t)i << 24 };
+		r[i].arena = aligned_alloc(4096, r[i].size);
+		assert_non_null(r[i].arena);
+		assert_int_equal(cuda_backend_attach(r[i].arena, r[i].size, err, sizeof err), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, racer_thread, &r[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_false(r[i].bad);
+		assert_true(cuda_backend_busy_ns(r[i].arena) > 0);
+		cuda_backend_detach(r[i].arena);
+		free(r[i].arena);
+	}
+}
+
 /* Two tenants: whatever one writes, the other's device memory is intact;
  * a failing tenant does not disturb the other. */
 static void test_isolation(void **state)
@@ -596,6 +681,7 @@ int main(void)
 	const struct CMUnitTest nogpu[] = {
 		cmocka_unit_test(test_errmap),
 		cmocka_unit_test(test_refusals_without_device),
+		cmocka_unit_test(test_two_threads_without_tenants),
 	};
 	const struct CMUnitTest gpu[] = {
 		cmocka_unit_test(test_gemm),
@@ -604,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_optimizers_gather_int8),
 		cmocka_unit_test(test_transfers),
 		cmocka_unit_test(test_transfer_opcodes),
+		cmocka_unit_test(test_two_tenants_two_threads),
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_quota_refused_and_time_charged),
 	};

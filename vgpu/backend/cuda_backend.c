@@ -254,7 +254,7 @@ static struct cuda_fault execute(struct cuda_tenant *t, const struct vgpu_cmd *c
 		return f;
 	float ms = 0.0f;
 	if (cudaEventElapsedTime(&ms, t->t0, t->t1) == cudaSuccess && ms > 0.0f)
-		t->busy_ns += (uint64_t)((double)ms * 1e6);
+		__atomic_fetch_add(&t->busy_ns, (uint64_t)((double)ms * 1e6), __ATOMIC_RELAXED);
 	return cuda_errmap_kernel(*t->err_host);
 }
 
@@ -374,10 +374,5 @@ void cuda_backend_detach(uint8_t *arena)
 
 uint64_t cuda_backend_busy_ns(const uint8_t *arena)
 {
-	struct cuda_tenant *t = cuda_tenant_get(arena);
-	if (!t)
-		return 0;
-	uint64_t ns = t->busy_ns;
-	cuda_tenant_put(t);
-	return ns;
+	return cuda_tenant_busy_ns(arena);
 }

@@ -32,7 +32,7 @@ struct cuda_tenant {
 	struct vgpu_cmd last_cmd;
 	uint32_t last_re;
 	int last_ok;
-	uint64_t busy_ns;
+	uint64_t busy_ns;        /* atomic: read without the tenant lock */
 	int resident;            /* 0: coherent mode, each command's spans are
 	                            copied in and out; 1: the tenant moves data
 	                            itself (it used an explicit transfer) */
@@ -47,6 +47,9 @@ struct cuda_tenant {
  * when no such tenant. */
 struct cuda_tenant *cuda_tenant_get(const uint8_t *arena);
 void cuda_tenant_put(struct cuda_tenant *t);
+/* Device time charged so far (0 for an unknown arena), without waiting
+ * for the tenant's running command. */
+uint64_t cuda_tenant_busy_ns(const uint8_t *arena);
 
 /* A sticky error made the CUDA context unusable: reset the device once
  * (every tenant rebuilds on its next use; their device data is lost). */
