@@ -116,8 +116,9 @@ int cmd_stats(int argc, char **argv)
 		return CLI_OK;
 	}
 	const json_t *h = json_object_get(reply, "host");
-	printf("tenants: %lld defined, %lld running; vGPU server: %s (%lld restarts)\n", jint(h, "tenants"),
-	       jint(h, "running"), jstr(h, "vgpu_server"), jint(h, "vgpu_server_restarts"));
+	printf("tenants: %lld defined, %lld running; vGPU server: %s, backend %s (%lld restarts)\n",
+	       jint(h, "tenants"), jint(h, "running"), jstr(h, "vgpu_server"),
+	       *jstr(h, "vgpu_backend") ? jstr(h, "vgpu_backend") : "unknown", jint(h, "vgpu_server_restarts"));
 	printf("%-20s %-9s %10s %10s %10s %12s %9s\n", "NAME", "STATE", "CPU_S", "RSS_KIB", "VGPU_S", "VGPU_WAIT_S",
 	       "VGPU_CMDS");
 	size_t i;

@@ -199,7 +199,7 @@ static json_t *do_list(struct registry *r, struct vgpud *v, const json_t *req)
 	int rc = registry_list(r, !json_is_true(all), &ti, &n);
 	if (rc)
 		return errno_reply(rc, "");
-	report_add_vgpu(v, ti, n);
+	report_add_vgpu(v, ti, n, NULL, 0);
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < n; i++)
 		json_array_append_new(arr, report_tenant_summary(&ti[i]));
@@ -216,7 +216,7 @@ static json_t *do_info(struct registry *r, struct vgpud *v, const json_t *req)
 	struct tenant_info ti;
 	if (registry_lookup(r, name, &ti))
 		return api_error("not_found", "no tenant named '%s'", name);
-	report_add_vgpu(v, &ti, 1);
+	report_add_vgpu(v, &ti, 1, NULL, 0);
 	json_t *o = report_tenant_summary(&ti);
 	json_t *def = tenant_def_to_json(&ti.def);
 	char log[PATH_MAX];
@@ -336,8 +336,9 @@ static json_t *do_stats(struct registry *r, struct vgpud *v, const json_t *req)
 	int rc = registry_list(r, false, &ti, &n);
 	if (rc)
 		return errno_reply(rc, "");
-	report_add_vgpu(v, ti, n);
-	json_t *out = report_stats(ti, n, vgpud_status(v), vgpud_restarts(v));
+	char backend[32];
+	report_add_vgpu(v, ti, n, backend, sizeof(backend));
+	json_t *out = report_stats(ti, n, vgpud_status(v), vgpud_restarts(v), backend);
 	free(ti);
 	return out;
 }

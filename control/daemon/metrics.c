@@ -70,8 +70,9 @@ static void respond(struct metrics_server *m, int fd)
 	size_t count = 0;
 	char *body = NULL;
 	if (!registry_list(m->r, false, &ti, &count)) {
-		report_add_vgpu(m->v, ti, count);
-		body = report_prometheus(ti, count, vgpud_status(m->v), vgpud_restarts(m->v));
+		char backend[32];
+		report_add_vgpu(m->v, ti, count, backend, sizeof(backend));
+		body = report_prometheus(ti, count, vgpud_status(m->v), vgpud_restarts(m->v), backend);
 	}
 	free(ti);
 	if (!body) {

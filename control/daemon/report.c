@@ -16,12 +16,17 @@ const char *tenant_exit_name(enum tenant_exit_kind k)
 	return (unsigned)k < 4 ? names[k] : "?";
 }
 
-void report_add_vgpu(struct vgpud *v, struct tenant_info *ti, size_t n)
+void report_add_vgpu(struct vgpud *v, struct tenant_info *ti, size_t n, char *backend, size_t backend_len)
 {
 	char err[256];
+	if (backend && backend_len)
+		backend[0] = '\0';
 	json_t *st = vgpud_stats(v, err, sizeof(err));
 	if (!st)
 		return;
+	const char *be = json_string_value(json_object_get(st, "backend"));
+	if (backend && backend_len && be)
+		snprintf(backend, backend_len, "%s", be);
 	const json_t *tenants = json_object_get(st, "tenants");
 	size_t i;
 	const json_t *e;
@@ -72,7 +77,8 @@ json_t *report_tenant_summary(const struct tenant_info *t)
 	return o;
 }
 
-json_t *report_stats(const struct tenant_info *ti, size_t n, const char *vgpu_status, unsigned vgpu_restarts)
+json_t *report_stats(const struct tenant_info *ti, size_t n, const char *vgpu_status, unsigned vgpu_restarts,
+		     const char *vgpu_backend)
 {
 	json_t *arr = json_array();
 	size_t running = 0;
@@ -84,8 +90,9 @@ json_t *report_stats(const struct tenant_info *ti, size_t n, const char *vgpu_st
 		return NULL;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return json_pack("{s:b, s:{s:I, s:I, s:s, s:I, s:I}, s:o}", "ok", 1, "host", "tenants", (json_int_t)n,
-			 "running", (json_int_t)running, "vgpu_server", vgpu_status, "vgpu_server_restarts",
+	return json_pack("{s:b, s:{s:I, s:I, s:s, s:s, s:I, s:I}, s:o}", "ok", 1, "host", "tenants", (json_int_t)n,
+			 "running", (json_int_t)running, "vgpu_server", vgpu_status, "vgpu_backend", vgpu_backend,
+			 "vgpu_server_restarts",
 			 (json_int_t)vgpu_restarts, "monotonic_ns",
 			 (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec, "tenants", arr);
 }
@@ -134,7 +141,8 @@ struct metric {
 	const char *name, *type, *help;
 };
 
-char *report_prometheus(const struct tenant_info *ti, size_t n, const char *vgpu_status, unsigned vgpu_restarts)
+char *report_prometheus(const struct tenant_info *ti, size_t n, const char *vgpu_status, unsigned vgpu_restarts,
+			const char *vgpu_backend)
 {
 	struct sbuf b = { 0 };
 	static const struct metric m[] = {
@@ -193,5 +201,9 @@ char *report_prometheus(const struct tenant_info *ti, size_t n, const char *vgpu
 	sb_printf(&b, "# HELP aivisor_vgpu_server_restarts_total restarts of the vGPU server\n"
 		      "# TYPE aivisor_vgpu_server_restarts_total counter\naivisor_vgpu_server_restarts_total %u\n",
 		  vgpu_restarts);
+	if (*vgpu_backend)
+		sb_printf(&b, "# HELP aivisor_vgpu_backend_info the vGPU server's compute backend\n"
+			      "# TYPE aivisor_vgpu_backend_info gauge\naivisor_vgpu_backend_info{backend=\"%s\"} 1\n",
+			  vgpu_backend);
 	return b.failed ? NULL : b.p;
 }

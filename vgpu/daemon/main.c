@@ -226,8 +226,10 @@ int main(int argc, char **argv)
 		vgpu_server_stop(s);
 		return 1;
 	}
-	fprintf(stderr, "aivisor-vgpud: listening on %s\n",
-		cfg.socket_path ? cfg.socket_path : VGPU_DEFAULT_SOCKET);
+	const char *why = vgpu_server_backend_reason(s);
+	fprintf(stderr, "aivisor-vgpud: listening on %s, backend %s%s%s%s\n",
+		cfg.socket_path ? cfg.socket_path : VGPU_DEFAULT_SOCKET, vgpu_server_backend(s),
+		*why ? " (" : "", why, *why ? ")" : "");
 	int sig;
 	sigwait(&set, &sig);
 	vgpu_server_stop(s);

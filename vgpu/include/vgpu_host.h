@@ -108,6 +108,9 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 		      char *err, size_t errlen);
 /* The backend the server runs ("openblas", "cuda"). */
 const char *vgpu_server_backend(const struct vgpu_server *s);
+/* Why that backend was chosen ("auto": the device found, or why there is
+ * none); "" when it was asked for by name. */
+const char *vgpu_server_backend_reason(const struct vgpu_server *s);
 /* Stops the threads, detaches every tenant, removes the socket. */
 void vgpu_server_stop(struct vgpu_server *s);
 

@@ -45,6 +45,7 @@ int vgpu_server_start(const struct vgpu_server_config *c, struct vgpu_server **o
 	}
 	strcpy(s->socket_path, path);
 	s->backend = be;
+	snprintf(s->backend_reason, sizeof(s->backend_reason), "%s", why);
 	s->poll_ns = DEFAULT_POLL_NS;
 	s->flops_per_ns[0] = INITIAL_FLOPS_PER_NS;
 	s->flops_per_ns[1] = INITIAL_I8_FLOPS_PER_NS;
@@ -102,6 +103,11 @@ fail:
 const char *vgpu_server_backend(const struct vgpu_server *s)
 {
 	return s->backend->name;
+}
+
+const char *vgpu_server_backend_reason(const struct vgpu_server *s)
+{
+	return s->backend_reason;
 }
 
 void vgpu_server_stop(struct vgpu_server *s)

@@ -77,6 +77,7 @@ struct tenant {
 
 struct vgpu_server {
 	const struct vgpu_backend *backend;
+	char backend_reason[160]; /* why this backend (auto: why not CUDA); "" = asked by name */
 	struct sched *sched;
 	char socket_path[108];
 	int listen_fd, epoll_fd, stop_fd;

@@ -44,8 +44,8 @@ char *stats_json(const struct vgpu_server *s)
 	}
 	/* lane_nice_error: why the second lane could not lower its priority
 	 * (0: it runs at nice 19, as it should). */
-	root = json_pack("{s:s, s:i, s:I, s:i, s:o}", "backend", s->backend->name,
-			 "threads", s->backend->threads(), "slice_ns", (json_int_t)s->slice_ns,
+	root = json_pack("{s:s, s:s, s:i, s:I, s:i, s:o}", "backend", s->backend->name,
+			 "backend_reason", s->backend_reason, "threads", s->backend->threads(), "slice_ns", (json_int_t)s->slice_ns,
 			 "lane_nice_error", s->lane.nice_errno, "tenants", list);
 	if (!root)
 		return NULL;
