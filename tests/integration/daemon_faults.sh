@@ -110,7 +110,7 @@ EOF
 	vtpid=$(field vt pid)
 	kill -9 "$vp"
 	check "vGPU server death noticed and restarted" \
-		wait_until 5 bash -c "'$A' stats | grep -q 'vGPU server: running (1 restarts)'"
+		wait_until 5 bash -c "'$A' stats | grep -qE 'vGPU server: running, backend [a-z]+ \(1 restarts\)'"
 	check "its vGPU tenant is not left hanging: killed, restarted per policy" \
 		wait_until 8 bash -c "'$A' list | awk '\$1==\"vt\" && \$2==\"running\" && \$3!=\"$vtpid\" && \$8>=1 {f=1} END {exit !f}'"
 	lines=$("$A" logs vt --bytes 262144 | grep -c '^epoch')
@@ -130,7 +130,7 @@ EOF
 	check "next daemon adopts it" grep -q "vGPU server pid $vp (started by a previous daemon) adopted" "$TMP/daemon.log"
 	kill -9 "$vp"
 	check "adopted server's death noticed and restarted" \
-		wait_until 5 bash -c "'$A' stats | grep -q 'vGPU server: running (1 restarts)'"
+		wait_until 5 bash -c "'$A' stats | grep -qE 'vGPU server: running, backend [a-z]+ \(1 restarts\)'"
 	pgrep -f "aivisor-vgpud --socket $AIVISOR_STATE_DIR/vgpu.sock" > "$TMP/vgpud.pid"
 	"$A" destroy vg > /dev/null
 	stop_daemon TERM
