@@ -119,3 +119,28 @@ run_latency() {
 		$1 == "loaded_lat_us" { l50 = $3 } $1 == "quiet_lat_us" { q50 = $3 }
 		END { if (lr > 0 && qr > 0) print lp, qp, l50, q50, lr, qr }'
 }
+
+# check_shares_1_2_4 NAME: three saturating tenants with vGPU weights 1:2:4
+# for 6 s; every 1 s window after the first (warm-up) in which all three
+# ran must be within 2 points of 14.3 / 28.6 / 57.1%, at least 3 such.
+# Reports through the caller's ok/notok; leaves the windows in
+# $TMP/w124.w (lines "t busy w1=.. w2=.. w4=..") for figures.
+check_shares_1_2_4() {
+	local name=$1 bad
+	if ! run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
+		notok "$name" "a tenant failed: $(cat "$TMP"/*.out | head -c 600)"
+		return 1
+	fi
+	window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
+	bad=$(awk '{
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "="); want = (kv[1] == "w1") ? 1/7 : (kv[1] == "w2") ? 2/7 : 4/7
+			if (kv[2] < want - 0.02 || kv[2] > want + 0.02) print
+		} }' "$TMP/w124.w")
+	if [ "$(wc -l < "$TMP/w124.w")" -ge 3 ] && [ -z "$bad" ]; then
+		ok "$name: $(awk '{printf "[%s] ", $0}' "$TMP/w124.w")"
+	else
+		notok "$name" "windows (t busy shares): $(cat "$TMP/w124.w")"
+	fi
+	return 0
+}

@@ -110,24 +110,11 @@ else
 		notok "gpu selftest through aivisor-vgpud-cuda" "$(grep -v '^ok - ' "$TMP/selftest.log" | head -10)"
 	fi
 	# Shares: every 1 s window after the first in which all three ran.
-	if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
-		window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
-		bad=$(awk '{
-			for (i = 3; i <= NF; i++) {
-				split($i, kv, "="); want = (kv[1] == "w1") ? 1/7 : (kv[1] == "w2") ? 2/7 : 4/7
-				if (kv[2] < want - 0.02 || kv[2] > want + 0.02) print
-			} }' "$TMP/w124.w")
-		if [ "$(wc -l < "$TMP/w124.w")" -ge 3 ] && [ -z "$bad" ]; then
-			ok "gpu share weights_1_2_4: $(awk '{printf "[%s] ", $0}' "$TMP/w124.w")"
-		else
-			notok "gpu share weights_1_2_4" "windows (t busy shares): $(cat "$TMP/w124.w")"
-		fi
+	if check_shares_1_2_4 "gpu share weights_1_2_4"; then
 		awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2]; n[kv[1]]++ } }
 			END { for (k in s) printf "BENCH gpu_share_%s %.2f %% baseline=%.2f\n", k,
 				100 * s[k] / n[k], 100 * (k == "w1" ? 1/7 : k == "w2" ? 2/7 : 4/7) }' \
 			"$TMP/w124.w"
-	else
-		notok "gpu share weights_1_2_4" "a tenant failed: $(cat "$TMP"/*.out | head -c 600)"
 	fi
 	# Latency: the high-priority batch-1 tenant's p99 with two trainers
 	# saturating the GPU vs without them (interleaved 1 s phases).

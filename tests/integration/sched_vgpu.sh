@@ -37,24 +37,8 @@ else
 	notok "sched_vgpu lone_tenant" "a tenant failed: $(cat "$TMP"/*.out)"
 fi
 
-# Three saturating tenants with weights 1:2:4: every 1 s window after the
-# first (warm-up: the microVMs start and fill their queues) in which all
-# three ran is within 2 points of 14.3 / 28.6 / 57.1%; at least 3 such.
-if run_shares 6 "$TMP/w124" w1:normal:100 w2:normal:200 w4:normal:400; then
-	window_shares "$TMP/w124" | awk 'NF == 5' | tail -n +2 > "$TMP/w124.w"
-	bad=$(awk '{
-		for (i = 3; i <= NF; i++) {
-			split($i, kv, "="); want = (kv[1] == "w1") ? 1/7 : (kv[1] == "w2") ? 2/7 : 4/7
-			if (kv[2] < want - 0.02 || kv[2] > want + 0.02) print
-		} }' "$TMP/w124.w")
-	if [ "$(wc -l < "$TMP/w124.w")" -ge 3 ] && [ -z "$bad" ]; then
-		ok "sched_vgpu weights_1_2_4: $(awk '{printf "[%s] ", $0}' "$TMP/w124.w")"
-	else
-		notok "sched_vgpu weights_1_2_4" "windows (t busy shares): $(cat "$TMP/w124.w")"
-	fi
-else
-	notok "sched_vgpu weights_1_2_4" "a tenant failed: $(cat "$TMP"/*.out)"
-fi
+# Three saturating tenants with weights 1:2:4 (scheduler/scenarios.sh).
+check_shares_1_2_4 "sched_vgpu weights_1_2_4"
 
 # Strict classes on the real server: a saturating high-priority tenant
 # keeps >= 98% of the device time used while two normal ones are busy.
