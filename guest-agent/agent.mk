@@ -46,6 +46,7 @@ ENGINE_VGPU_TESTS := gradcheck train
 UNIT_TESTS += $(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%)
 $(ENGINE_VGPU_TESTS:%=$(BUILD)/test/test_engine_%): $(BUILD)/test/test_engine_%: \
 		$(BUILD)/obj-san/tests/unit/test_engine_%.o $(BUILD)/obj-san/tests/unit/engine_test_util.o \
+		$(VGPU_TEST_SERVER_OBJ) \
 		$(ENGINE_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 		$(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 		$(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)

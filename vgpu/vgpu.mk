@@ -63,17 +63,19 @@ $(BUILD)/guest/vgpu-selftest: $(VGPU_SELFTEST_SRCS:%.c=$(BUILD)/obj-musl/%.o) \
 	$(MUSLCC) $(GCFLAGS) -o $@ $^ -lm
 
 # Unit tests (cmocka, ASan+UBSan): the server runs in the test process.
+# The server started inside a test's process (tests/unit/vgpu_test_server.c).
+VGPU_TEST_SERVER_OBJ := $(BUILD)/obj-san/tests/unit/vgpu_test_server.o
 VGPU_SAN_OBJS := $(VGPU_SERVER_SRCS:%.c=$(BUILD)/obj-san/%.o) \
 	$(VGPU_CLIENT_SRCS:%.c=$(BUILD)/obj-san/%.o) $(VGPU_SCHED_SRCS:%.c=$(BUILD)/obj-san/%.o)
 UNIT_TESTS += $(BUILD)/test/test_vgpu_ops $(BUILD)/test/test_vgpu_validate \
 	$(BUILD)/test/test_vgpu_isolation $(BUILD)/test/test_vgpu_chunks $(BUILD)/test/test_vgpu_client \
 	$(BUILD)/test/test_vgpu_lane
-$(BUILD)/test/test_vgpu_lane: $(BUILD)/obj-san/tests/unit/test_vgpu_lane.o $(VGPU_SAN_OBJS)
+$(BUILD)/test/test_vgpu_lane: $(BUILD)/obj-san/tests/unit/test_vgpu_lane.o $(VGPU_TEST_SERVER_OBJ) $(VGPU_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
 $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o: CFLAGS += -iquote vgpu/tests-guest
 $(BUILD)/obj-san/tests/unit/test_vgpu_validate.o: CFLAGS += -iquote vgpu/server
-$(BUILD)/test/test_vgpu_ops: $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o \
+$(BUILD)/test/test_vgpu_ops: $(BUILD)/obj-san/tests/unit/test_vgpu_ops.o $(VGPU_TEST_SERVER_OBJ) \
 		$(BUILD)/obj-san/vgpu/tests-guest/selftest.o $(VGPU_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
@@ -89,7 +91,8 @@ $(BUILD)/obj-san/tests/unit/test_vgpu_chunks.o: CFLAGS += -iquote vgpu/server
 $(BUILD)/test/test_vgpu_chunks: $(BUILD)/obj-san/tests/unit/test_vgpu_chunks.o $(VGPU_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
-$(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolation.o $(VGPU_SAN_OBJS)
+$(BUILD)/test/test_vgpu_isolation: $(BUILD)/obj-san/tests/unit/test_vgpu_isolation.o $(VGPU_TEST_SERVER_OBJ) \
+		$(VGPU_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(VGPU_SERVER_LIBS)
 

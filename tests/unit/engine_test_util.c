@@ -7,21 +7,17 @@
 
 #include "engine_test_util.h"
 #include "vgpu_host.h"
+#include "vgpu_test_server.h"
 
 static struct vgpu_server *server;
 
 int engine_test_vgpu_start(const char *tag, struct vgpu **gpu)
 {
-	struct vgpu_server_config cfg = { .threads = 1 };
-	char sock[64], err[256], spec[80];
+	char sock[VGPU_TEST_SOCK_MAX], spec[VGPU_TEST_SPEC_MAX], err[256];
 
-	snprintf(sock, sizeof(sock), "/tmp/aivisor-%s-%d.sock", tag, (int)getpid());
-	cfg.socket_path = sock;
-	if (vgpu_server_start(&cfg, &server, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vgpu server: %s\n", err);
+	server = vgpu_test_server_start(tag, 0, sock, spec);
+	if (!server)
 		return -1;
-	}
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
 	if (vgpu_open(spec, gpu, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vgpu open: %s\n", err);
 		return -1;

@@ -21,12 +21,13 @@
 
 #include "vgpu_client.h"
 #include "vgpu_host.h"
+#include "vgpu_test_server.h"
 
 #define N 64
 #define PATTERN 0x5aa5c33cu
 
 static struct vgpu_server *server;
-static char sock_path[64], spec[80];
+static char sock_path[VGPU_TEST_SOCK_MAX], spec[VGPU_TEST_SPEC_MAX];
 
 static struct vgpu *open_tenant(const char *name, uint64_t mem)
 {
@@ -41,15 +42,8 @@ static struct vgpu *open_tenant(const char *name, uint64_t mem)
 static int setup(void **state)
 {
 	(void)state;
-	char err[256];
-	snprintf(sock_path, sizeof(sock_path), "/tmp/aivisor-vgpu-iso-%d.sock", (int)getpid());
-	snprintf(spec, sizeof(spec), "unix:%s", sock_path);
-	struct vgpu_server_config cfg = { .socket_path = sock_path, .threads = 1 };
-	if (vgpu_server_start(&cfg, &server, err, sizeof(err))) {
-		fprintf(stderr, "server: %s\n", err);
-		return -1;
-	}
-	return 0;
+	server = vgpu_test_server_start("vgpu-iso", 0, sock_path, spec);
+	return server ? 0 : -1;
 }
 
 static int teardown(void **state)

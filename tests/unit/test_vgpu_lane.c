@@ -17,6 +17,7 @@
 
 #include "vgpu_client.h"
 #include "vgpu_host.h"
+#include "vgpu_test_server.h"
 
 /* 1536^3 is ~7 GFLOP: tens of ms on one core, and with the longest slice
  * (30 ms, 8 chunks for a tenant alone among idle ones) and the initial
@@ -25,7 +26,7 @@
 #define MAT ((uint64_t)DIM * DIM * 4)
 
 static struct vgpu_server *server;
-static char sock_path[64], spec[80];
+static char sock_path[VGPU_TEST_SOCK_MAX], spec[VGPU_TEST_SPEC_MAX];
 
 static struct vgpu *open_tenant(const char *name, int prio, uint64_t mem)
 {
@@ -40,15 +41,8 @@ static struct vgpu *open_tenant(const char *name, int prio, uint64_t mem)
 static int setup(void **state)
 {
 	(void)state;
-	char err[256];
-	snprintf(sock_path, sizeof(sock_path), "/tmp/aivisor-vgpu-lane-%d.sock", (int)getpid());
-	snprintf(spec, sizeof(spec), "unix:%s", sock_path);
-	struct vgpu_server_config cfg = { .socket_path = sock_path, .threads = 1, .slice_us = 30000 };
-	if (vgpu_server_start(&cfg, &server, err, sizeof(err))) {
-		fprintf(stderr, "server: %s\n", err);
-		return -1;
-	}
-	return 0;
+	server = vgpu_test_server_start("vgpu-lane", 30000, sock_path, spec);
+	return server ? 0 : -1;
 }
 
 static int teardown(void **state)

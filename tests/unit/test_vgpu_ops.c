@@ -14,23 +14,19 @@
 #include "selftest.h"
 #include "vgpu_client.h"
 #include "vgpu_host.h"
+#include "vgpu_test_server.h"
 
 static struct vgpu_server *server;
 static struct vgpu *tenant;
-static char sock_path[64];
+static char sock_path[VGPU_TEST_SOCK_MAX];
 
 static int group_setup(void **state)
 {
 	(void)state;
-	char err[256];
-	snprintf(sock_path, sizeof(sock_path), "/tmp/aivisor-vgpu-ops-%d.sock", (int)getpid());
-	struct vgpu_server_config cfg = { .socket_path = sock_path, .threads = 1 };
-	if (vgpu_server_start(&cfg, &server, err, sizeof(err))) {
-		fprintf(stderr, "server: %s\n", err);
+	char err[256], spec[VGPU_TEST_SPEC_MAX];
+	server = vgpu_test_server_start("vgpu-ops", 0, sock_path, spec);
+	if (!server)
 		return -1;
-	}
-	char spec[80];
-	snprintf(spec, sizeof(spec), "unix:%s", sock_path);
 	struct vgpu_open_opts o = { .memory_bytes = 16 << 20, .tenant = { .name = "ops" } };
 	if (vgpu_open_ex(spec, &o, &tenant, err, sizeof(err))) {
 		fprintf(stderr, "open: %s\n", err);
